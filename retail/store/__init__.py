@@ -1,0 +1,4 @@
+"""The terminal's local SQLite store: connection, transactions, migrations, sequences."""
+from .db import StoreError, connect, durable, integrity_ok, transaction
+
+__all__ = ["StoreError", "connect", "durable", "integrity_ok", "transaction"]

@@ -1,0 +1,86 @@
+"""Opening the terminal's local SQLite store.
+
+One file per terminal. WAL so the sync agent (its own process) and the app read and write
+side by side; foreign keys on; a busy timeout so a short writer never fails a sale. Sales
+commit with ``synchronous=FULL`` (see :func:`durable`); feed applies run at NORMAL, which
+in WAL mode is still crash-safe, only possibly losing the last transactions on power loss,
+which the feeds simply fetch again.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from .migrations import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(RuntimeError):
+    """The local store cannot do what was asked; the message says why for a person."""
+
+
+def connect(path: str | Path, *, migrate_schema: bool = True, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the local store at ``path`` and bring its schema up to date.
+
+    The connection is in autocommit mode (``isolation_level=None``); write through
+    :func:`transaction` so every change commits whole or not at all.
+    """
+    path = str(path)
+    if readonly:
+        uri = f"file:{Path(path).resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if path != ":memory:" and mode.lower() != "wal":
+            raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if migrate_schema:
+            migrate(conn)
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """Run a block in one transaction: commit on success, roll back on any exception.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers queue on the busy
+    timeout instead of failing half-way with SQLITE_BUSY on upgrade.
+    """
+    if conn.in_transaction:
+        raise StoreError("nested transaction: the caller already holds one")
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def durable(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A transaction that is on disk when it returns (``synchronous=FULL``): for sales."""
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        with transaction(conn):
+            yield conn
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def integrity_ok(conn: sqlite3.Connection) -> bool:
+    """``PRAGMA integrity_check`` says ok and no foreign key is dangling."""
+    ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    return ok and not conn.execute("PRAGMA foreign_key_check").fetchall()
