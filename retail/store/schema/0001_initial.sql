@@ -120,7 +120,8 @@ CREATE INDEX promotions_customer ON promotions(customer_id) WHERE customer_id IS
 CREATE TABLE stock (
     sku          TEXT PRIMARY KEY,
     on_hand_milli INTEGER NOT NULL,
-    safety_milli INTEGER NOT NULL DEFAULT 0
+    safety_milli INTEGER NOT NULL DEFAULT 0,
+    included_seq INTEGER NOT NULL DEFAULT 0  -- this terminal's outbox seq the figure reflects
 ) STRICT, WITHOUT ROWID;
 
 -- Availability elsewhere in the network (other stores, the warehouse) for the endless aisle.
@@ -137,6 +138,7 @@ CREATE TABLE customers (
     last_name   TEXT NOT NULL DEFAULT '',
     tier        TEXT NOT NULL DEFAULT 'base',
     balance     INTEGER NOT NULL DEFAULT 0,  -- points as of the customers feed version
+    included_seq INTEGER NOT NULL DEFAULT 0, -- this terminal's outbox seq the balance reflects
     phone_last4 TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
