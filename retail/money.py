@@ -146,7 +146,8 @@ def parse_money(text: str, *, allow_negative: bool = False) -> int:
         whole, frac = s[:last], s[last + 1:]
         # Any earlier separators are thousands groups: they must sit every three digits.
         groups = re.split(r"[.,]", whole)
-        if len(groups) > 1 and (not groups[0] or any(len(g) != 3 for g in groups[1:])):
+        if len(groups) > 1 and (not groups[0] or any(len(g) != 3 for g in groups[1:])
+                                or s[last] in whole):
             raise MoneyError(f"not an amount: {raw!r}")
         if len(groups) == 1 and len(frac) == 3 and len(seps) == 1 and s[last] != ",":
             # "1.234" is ambiguous; in the en convention it is a thousands group.
