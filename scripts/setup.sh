@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libgles2 libmtdev1 libxrender1
-                 libxi6 fonts-dejavu-core python3-venv)
+                 libxi6 xclip fonts-dejavu-core python3-venv)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

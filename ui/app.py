@@ -1,0 +1,109 @@
+"""The base App both terminals share: language, idle timer, messages, screenshots.
+
+Subclasses (``KioskApp``, ``PosApp``) get their services injected by the composition root
+(``run_kiosk.py``, ``run_pos.py``) and hand them to their screens; only this class and its
+subclasses call ``App.get_running_app()``-style globals.
+
+KV binds translated text as ``app.tr("Pay by card", app.lang)`` so switching language
+re-renders every label, and money as ``app.money(kopecks, app.lang)``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from retail import i18n
+
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class TerminalApp(App):
+    lang = StringProperty(i18n.DEFAULT_LANGUAGE)
+    message = StringProperty("")
+    message_kind = StringProperty("info")  # info | error | success
+    offline_text = StringProperty("")  # empty while central is reachable
+    large_text = BooleanProperty(False)
+    font_scale = NumericProperty(1.0)
+    idle_seconds = NumericProperty(0)  # 0 = no idle timeout
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.worker = Worker()
+        self._idle_event = None
+        self._message_event = None
+        self.screenshot_dir = Path(os.environ.get("VITRINA_SCREENSHOTS", "artifacts/screenshots"))
+
+    # ---------------------------------------------------------------- text
+
+    def tr(self, message: str, _lang: str = "", **params) -> str:
+        return i18n.translate(message, self.lang, **params)
+
+    def money(self, kopecks: int, _lang: str = "") -> str:
+        return i18n.money(int(kopecks or 0), self.lang)
+
+    def qty(self, qty_milli: int, unit: str, _lang: str = "") -> str:
+        return i18n.qty(int(qty_milli), unit, self.lang)
+
+    def on_lang(self, _app, lang: str) -> None:
+        i18n.set_language(lang)
+
+    def toggle_language(self) -> None:
+        self.lang = "en" if self.lang == "ru" else "ru"
+
+    def on_large_text(self, _app, value: bool) -> None:
+        self.font_scale = 1.35 if value else 1.0
+
+    # ---------------------------------------------------------------- messages
+
+    def say(self, text: str, kind: str = "info", seconds: float = 6.0) -> None:
+        """Show a message in the status bar; errors stay until the next action."""
+        self.message, self.message_kind = text, kind
+        if self._message_event is not None:
+            self._message_event.cancel()
+        if kind != "error" and seconds:
+            self._message_event = Clock.schedule_once(lambda _dt: self.clear_message(), seconds)
+
+    def clear_message(self) -> None:
+        self.message = ""
+
+    # ---------------------------------------------------------------- idle timer
+
+    def on_start(self) -> None:
+        Window.bind(on_touch_down=self._activity, on_key_down=self._activity)
+        self.reset_idle()
+
+    def on_stop(self) -> None:
+        self.worker.shutdown()
+
+    def _activity(self, *_args) -> None:
+        self.reset_idle()
+
+    def reset_idle(self) -> None:
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+            self._idle_event = None
+        if self.idle_seconds:
+            self._idle_event = Clock.schedule_once(lambda _dt: self.on_idle(), self.idle_seconds)
+
+    def on_idle(self) -> None:
+        """Called after ``idle_seconds`` without a touch or key; subclasses lock or reset."""
+
+    # ---------------------------------------------------------------- screenshots
+
+    def screenshot(self, name: str) -> Path:
+        """Save what the window shows now as ``<screenshot_dir>/<name>.png``."""
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        target = self.screenshot_dir / f"{name}.png"
+        made = Window.screenshot(name=str(self.screenshot_dir / f".{name}.png"))
+        if made:
+            shutil.move(made, target)
+        return target
