@@ -75,7 +75,6 @@ from retail.pricing.rules import (
     ITEM_KINDS,
     LINE_KINDS,
     PercentOff,
-    Target,
 )
 
 LABEL_PRICE = "label_price"
@@ -211,37 +210,39 @@ def _index(items: list[Promotion], state: _State) -> list[tuple[list[int], list[
     Promotions are indexed by SKU, category and brand once, then each line looks up its
     three keys, instead of testing every promotion against every line.
     """
-    index: dict[tuple[str, str], list[tuple[int, int, Target]]] = defaultdict(list)
+    by_sku: dict[str, list] = defaultdict(list)
+    by_category: dict[str, list] = defaultdict(list)
+    by_brand: dict[str, list] = defaultdict(list)
+    pools: list[tuple[set[int], set[int]]] = []
     for i, promo in enumerate(items):
         rule = promo.rule
-        targets = [(0, rule.target)]
+        main: set[int] = set()
+        get = main
+        targets = [(main, rule.target)]
         if isinstance(rule, BuyXGetY) and rule.get_target is not None:
-            targets.append((1, rule.get_target))
-        for role, target in targets:
+            get = set()
+            targets.append((get, rule.get_target))
+        pools.append((main, get))
+        for pool, target in targets:
+            entry = (pool, target.exclude_skus)
             for sku in target.skus:
-                index[("s", sku)].append((i, role, target))
+                by_sku[sku].append(entry)
             for cat in target.category_ids:
-                index[("c", cat)].append((i, role, target))
+                by_category[cat].append(entry)
             for brand in target.brand_ids:
-                index[("b", brand)].append((i, role, target))
-    pools: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in items]
+                by_brand[brand].append(entry)
     for pos in state.promotable:
         line = state.lines[pos]
-        keys = [("s", line.sku)]
+        sku = line.sku
+        entries = by_sku.get(sku, [])
         if line.category_id is not None:
-            keys.append(("c", str(line.category_id)))
+            entries = entries + by_category.get(str(line.category_id), [])
         if line.brand_id is not None:
-            keys.append(("b", str(line.brand_id)))
-        for key in keys:
-            for i, role, target in index.get(key, ()):
-                if line.sku not in target.exclude_skus:
-                    pools[i][role].add(pos)
-    out = []
-    for promo, (main, get) in zip(items, pools):
-        if isinstance(promo.rule, BuyXGetY) and promo.rule.get_target is None:
-            get = main
-        out.append((sorted(main), sorted(get)))
-    return out
+            entries = entries + by_brand.get(str(line.brand_id), [])
+        for pool, exclude in entries:
+            if sku not in exclude:
+                pool.add(pos)
+    return [(sorted(main), sorted(get)) for main, get in pools]
 
 
 def _line_saving(rule, line: CartLine, current: int) -> int:
@@ -291,10 +292,10 @@ def _apply_items(state: _State, items: list[Promotion]) -> None:
                 saving = _line_saving(promo.rule, state.lines[pos], state.current[pos])
                 if saving > 0 and (pos not in best or saving > best[pos][0]):
                     best[pos] = (saving, promo)
-        while deals:
+        results = {i: _deal(state, items[i], pools[i]) for i in deals}
+        while results:
             pick = None
-            for i in deals:
-                result = _deal(state, items[i], pools[i])
+            for i, result in results.items():  # id order: ties keep the lower id
                 if result.saving <= 0:
                     continue
                 gain = result.saving - sum(best[p][0] for p in result.consumed if p in best)
@@ -302,11 +303,15 @@ def _apply_items(state: _State, items: list[Promotion]) -> None:
                     pick = (gain, i, result)
             if pick is None:
                 break
-            _, i, result = pick
-            state.apply(items[i], 1, result.discounts, result.consumed)
-            deals.remove(i)
+            _, chosen, result = pick
+            state.apply(items[chosen], 1, result.discounts, result.consumed)
+            del results[chosen]
             for pos in result.consumed:
                 best.pop(pos, None)
+            # Only deals that share lines with the one just applied can change.
+            for i in results:
+                if not result.consumed.isdisjoint(pools[i][0]) or not result.consumed.isdisjoint(pools[i][1]):
+                    results[i] = _deal(state, items[i], pools[i])
         for pos in sorted(best):
             saving, promo = best[pos]
             state.apply(promo, 1, {pos: saving}, (pos,))

@@ -10,6 +10,7 @@ are int unix seconds.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -160,12 +161,23 @@ class Promotion:
             object.__setattr__(self, "coupon_code", normalize_coupon(self.coupon_code))
         if not isinstance(self.params, Mapping):
             raise PromotionError(f"{where}: params must be a mapping")
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        # A private deep copy behind a read-only view: later edits to the feed's dict
+        # cannot make ``params`` disagree with the parsed ``rule``.
+        object.__setattr__(self, "params", MappingProxyType(copy.deepcopy(dict(self.params))))
         try:
             rule = parse_rule(self.kind, self.params)
         except PromotionError as exc:
             raise PromotionError(f"{where} ({self.kind}): {exc}") from None
         object.__setattr__(self, "rule", rule)
+
+    def __reduce__(self):
+        # The read-only params view cannot be pickled; rebuild (and re-check) instead.
+        return (
+            Promotion,
+            (self.id, self.kind, self.name, dict(self.params), self.priority, self.exclusive,
+             self.valid_from, self.valid_to, self.coupon_code, self.tier, self.customer_id,
+             self.stackable),
+        )
 
     def is_active(self, ctx: PricingContext) -> bool:
         """Do the dates, coupon, tier and customer gates let this promotion apply now?"""

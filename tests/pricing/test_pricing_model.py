@@ -1,6 +1,9 @@
 """Bad input is refused where it enters, with a message a person can act on."""
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 from pricing_support import ctx, pcs, promo, skus
@@ -88,6 +91,21 @@ def test_promotion_params_are_frozen_copies():
     with pytest.raises(TypeError):
         p.params["percent_bp"] = 5  # type: ignore[index]
     assert hash(p) == hash(Promotion(id="p", kind="percent_off", name="x", params=params))
+
+
+def test_nested_params_are_copied_too():
+    target = {"skus": ["A"]}
+    p = Promotion(id="p", kind="percent_off", name="x", params={"target": target, "percent_bp": 1})
+    target["skus"].append("B")
+    assert p.params["target"] == {"skus": ["A"]}
+
+
+def test_promotion_survives_pickle_and_deepcopy():
+    p = Promotion(id="p", kind="basket_threshold", name="x", params={"threshold": 5, "amount": 1},
+                  priority=3, valid_from=1, valid_to=9, coupon_code="ab", tier="gold",
+                  customer_id="c", stackable=True)
+    for twin in (pickle.loads(pickle.dumps(p)), copy.deepcopy(p)):
+        assert twin == p and twin.rule == p.rule and twin.stackable and twin.coupon_code == "AB"
 
 
 def test_target_object_and_ids_as_strings():
