@@ -15,7 +15,8 @@ Which pieces take the deal, decided so a customer and a cashier can predict it:
 * Buy X get Y: the *cheapest* eligible pieces are the ones given (free or at the
   percent off); the X paid for each Y are taken from the most expensive remaining
   qualifying pieces. When the "get" target differs from the "buy" target, a piece in both
-  counts only once, as given or as bought.
+  counts only once, as given or as bought. A piece that already costs nothing is never
+  the one given.
 """
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def describe(item: Described, lang: str = "ru") -> str:
             if bp == BP and t.get("same_target", 1):
                 return f"{x + y} по цене {x}" if ru else f"{x + y} for {x}"
             if bp == BP:
-                return f"{y} в подарок за {x}" if ru else f"Buy {x}, get {y} free"
+                return f"{y} в подарок при покупке {x}" if ru else f"Buy {x}, get {y} free"
             pct = _percent(bp, lang)
             return f"{x} + {y} со скидкой {pct}" if ru else f"Buy {x}, get {y} {pct} off"
         if kind == "basket_threshold":

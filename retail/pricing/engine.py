@@ -22,16 +22,20 @@ Rules, in the order they are applied
    number up; a line that took a promotion at one level is not offered the next ones —
    *the highest-priority promotion that applies wins*. Within one level:
 
-   * every line gets the single-line offer (``percent_off``, ``amount_off``,
-     ``fixed_price``) that saves it most, ties to the lower promotion id;
    * a multi-item deal (``n_for_price``, ``buy_x_get_y``) takes its lines only if it
      saves strictly more than the best single-line offers of the same level would save
      on those lines; competing deals are taken greedily by that extra saving (ties to the
-     lower id) and re-evaluated on the lines still free.
+     lower id) and re-evaluated on the lines still free;
+   * every line no deal took gets the single-line offer (``percent_off``,
+     ``amount_off``, ``fixed_price``) that saves it most, ties to the lower id.
+
+   So with "3 for 2" and "10 % off" at the same priority, three 10 ₽ yoghurts take the
+   3 for 2 (10 ₽ saved, not 3 ₽), and with "50 % off" instead they take the 50 % (15 ₽).
 
    A deal uses whole lines: a line whose pieces count in a deal (discounted or as the
    paid-for X) has taken its item promotion, even if some of its pieces were outside the
-   deal. Only piece goods take part in deals (see :mod:`retail.pricing.deals`).
+   deal; those leftover pieces stay at their price. Only piece goods take part in deals
+   (see :mod:`retail.pricing.deals`).
 5. **Exclusive item promotions.** The lines an exclusive item promotion touches take no
    basket promotion either.
 6. **Basket promotions** (``basket_threshold``) come after item promotions. The
@@ -47,14 +51,15 @@ Rules, in the order they are applied
 7. **Totals.** Prices include VAT. Each line's VAT is ``money.vat_included`` of its final
    amount; the VAT breakdown per rate is the sum of its lines, and the total is the sum
    of the lines, so receipts, fiscal data and central agree exactly. No discount exceeds
-   its line, so no line and no total is ever negative.
+   its line, so no line and no total is ever negative. ``applied`` and ``savings`` list
+   the label prices first, then item promotions, then basket ones, each by (priority, id).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from retail.money import allocate_capped, line_amount, percent_of, vat_included, MILLI
+from retail.money import MILLI, allocate_capped, line_amount, percent_of, vat_included
 from retail.pricing.deals import DealResult, Run, buy_x_get_y, n_for_price
 from retail.pricing.errors import PricingError
 from retail.pricing.model import (

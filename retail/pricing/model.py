@@ -238,9 +238,10 @@ class PricingContext:
 class Adjustment:
     """One discount on one line; ``amount`` in kopecks, positive = the customer pays less.
 
-    ``promotion_id`` is None for the price book's label price. ``label`` is the
-    promotion's name from central; ``terms`` are the numbers behind it (percent, N and
-    price, threshold...) for :func:`retail.pricing.describe.describe`.
+    ``promotion_id`` is None for the price book's label price (kind ``label_price``).
+    ``label`` is the promotion's name from central (empty for a label price); ``terms``
+    are the numbers behind it (percent, N and price, threshold...) from which
+    :func:`retail.pricing.describe.describe` builds the same wording in every channel.
     """
 
     promotion_id: str | None

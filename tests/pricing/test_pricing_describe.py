@@ -17,7 +17,7 @@ LABELS = [
     ("fixed_price", {**T, "price": 9990}, "Спеццена 99,90 ₽", "Special price RUB 99.90"),
     ("n_for_price", {**T, "n": 3, "price": 10000}, "3 за 100,00 ₽", "3 for RUB 100.00"),
     ("buy_x_get_y", {**T, "x": 2, "y": 1}, "3 по цене 2", "3 for 2"),
-    ("buy_x_get_y", {**T, "x": 2, "y": 1, "get_target": skus("G")}, "1 в подарок за 2",
+    ("buy_x_get_y", {**T, "x": 2, "y": 1, "get_target": skus("G")}, "1 в подарок при покупке 2",
      "Buy 2, get 1 free"),
     ("buy_x_get_y", {**T, "x": 1, "y": 1, "percent_bp": 5000}, "1 + 1 со скидкой 50%",
      "Buy 1, get 1 50% off"),
