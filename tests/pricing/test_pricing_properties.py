@@ -11,6 +11,7 @@ from retail.money import percent_of, vat_included
 from retail.pricing import CartLine, Customer, PricingContext, Promotion, price_cart
 from retail.pricing.deals import Run, buy_x_get_y, n_for_price
 from retail.pricing.rules import ITEM_KINDS
+from retail.pricing.shares import split_capped
 
 SKUS = ["A", "B", "C", "D", "E", "F"]
 CATS = ["c1", "c2", None]
@@ -227,3 +228,40 @@ def test_deals_scale_with_runs_not_pieces():
     runs = [Run(0, 1000, 3_000_000), Run(1, 999, 1)]
     assert n_for_price(runs, 3, 2000).saving == 1_000_000 * 1000
     assert buy_x_get_y(runs, runs, 2, 1, 10_000).saving == 999 + 999_999 * 1000
+
+
+# --- discount shares ----------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=40), st.data())
+def test_split_capped_stays_within_every_line(caps, data):
+    total = data.draw(st.integers(0, sum(caps)))
+    parts = split_capped(total, caps)
+    assert sum(parts) == total
+    assert all(0 <= p <= c for p, c in zip(parts, caps))
+
+
+def test_basket_discount_over_many_one_kopeck_lines_adds_up():
+    # money.allocate_capped(2, [1, 1, 1, 1]) gives [1, 1, 1, -1]; pricing must not.
+    lines = [CartLine(no, "A", 1000, 1, 2000) for no in range(1, 5)]
+    p = Promotion(id="b", kind="basket_threshold", name="b", params={"threshold": 0, "amount": 2})
+    cart = price_cart(lines, [p], PricingContext(now=NOW))
+    assert cart.total == 2 and cart.discount_total == 2
+    assert [pl.amount for pl in cart.lines] == [0, 0, 1, 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(cart_lines(), st.integers(1, 10_000) | st.none(), st.integers(1, 500_000))
+def test_one_basket_discount_is_given_exactly(lines, bp, amount):
+    params = {"threshold": 0}
+    params.update({"percent_bp": bp} if bp else {"amount": amount})
+    p = Promotion(id="b", kind="basket_threshold", name="b", params=params)
+    ctx = PricingContext(now=NOW)
+    before = price_cart(lines, [], ctx)
+    after = price_cart(lines, [p], ctx)
+    eligible = sum(pl.amount for pl in before.lines if pl.line.price_override is None)
+    expected = percent_of(eligible, bp) if bp else min(amount, eligible)
+    assert before.total - after.total == expected
+    shares = [a.amount for pl in after.lines for a in pl.adjustments if a.promotion_id == "b"]
+    assert sum(shares) == expected and all(s > 0 for s in shares)
