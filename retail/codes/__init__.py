@@ -25,13 +25,71 @@ from .gtin import (  # noqa: E402
     validate_gtin,
     with_check_digit,
 )
+from .gs1 import GS, GS1Data, encode_gs1, parse_gs1  # noqa: E402
+from .instore import (  # noqa: E402
+    DEFAULT_SCHEME,
+    CardCode,
+    InStoreRule,
+    InStoreScheme,
+    PriceCode,
+    WeightCode,
+    make_card_barcode,
+    make_price_barcode,
+    make_weight_barcode,
+    parse_instore,
+)
+from .signed import SignatureError, SignedPayload, peek_kind, sign, verify  # noqa: E402
+from .scan import (  # noqa: E402
+    GS1Scan,
+    GtinScan,
+    InStoreScan,
+    LoyaltyCardScan,
+    ProductUrlScan,
+    ScanResult,
+    SignedScan,
+    Unrecognised,
+    classify,
+)
 
 __all__ = [
     "CodeError",
+    # gtin
     "check_digit",
     "is_valid_gtin",
     "make_ean13",
     "normalize_gtin",
     "validate_gtin",
     "with_check_digit",
+    # gs1
+    "GS",
+    "GS1Data",
+    "encode_gs1",
+    "parse_gs1",
+    # instore
+    "DEFAULT_SCHEME",
+    "CardCode",
+    "InStoreRule",
+    "InStoreScheme",
+    "PriceCode",
+    "WeightCode",
+    "make_card_barcode",
+    "make_price_barcode",
+    "make_weight_barcode",
+    "parse_instore",
+    # signed
+    "SignatureError",
+    "SignedPayload",
+    "peek_kind",
+    "sign",
+    "verify",
+    # scan
+    "GS1Scan",
+    "GtinScan",
+    "InStoreScan",
+    "LoyaltyCardScan",
+    "ProductUrlScan",
+    "ScanResult",
+    "SignedScan",
+    "Unrecognised",
+    "classify",
 ]

@@ -248,16 +248,25 @@ def _split(code: object) -> tuple[str, bytes]:
     return m[1], data
 
 
-def peek_kind(code: str) -> str | None:
-    """The kind a code claims, read WITHOUT checking the signature; None if unreadable.
+def read_kind(code: str) -> str:
+    """The kind a code claims, read WITHOUT checking the signature.
 
     For routing a scan to the right screen only; trust nothing until :func:`verify`.
+    Raises :class:`SignatureError` (reason ``malformed``) when the code is unreadable.
     """
+    _, data = _split(code)
+    kind = _KIND_BY_TAG.get(chr(data[0]).upper()) if data[0] < 128 else None
+    if kind is None:
+        raise _malformed("unknown kind")
+    return kind
+
+
+def peek_kind(code: str) -> str | None:
+    """Like :func:`read_kind`, but None instead of an error."""
     try:
-        _, data = _split(code)
+        return read_kind(code)
     except SignatureError:
         return None
-    return _KIND_BY_TAG.get(chr(data[0]).upper()) if data[0] < 128 else None
 
 
 class _Reader:
