@@ -81,12 +81,20 @@ class ScanEvent:
     def result(self):
         """What the code means (GTIN, loyalty card, GS1, signed QR ...): a ScanResult.
 
-        Classified on first use by :func:`retail.codes.scan.classify`, imported here
-        lazily so the scanner transports work without the retail package loaded.
+        Classified once, on first use, with the default in-store scheme and URL prefixes;
+        call :meth:`classify` to pass the store's own.
+        """
+        return self.classify()
+
+    def classify(self, **options):
+        """Classify with :func:`retail.codes.scan.classify` (``scheme=``,
+        ``product_url_prefixes=``, ``today=``). Never raises: garbage is ``Unrecognised``.
+
+        Imported here, lazily, so the transports work without the retail package loaded.
         """
         from retail.codes.scan import classify
 
-        return classify(self.data, symbology=self.aim)
+        return classify(self.data, symbology=self.aim, **options)
 
 
 def clean(text: str) -> str:
