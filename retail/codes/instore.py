@@ -40,7 +40,9 @@ class InStoreRule:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise CodeError(f"in-store barcode kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+            raise CodeError(
+                f"in-store barcode kind must be one of {', '.join(KINDS)}, not {self.kind!r}"
+            )
         if isinstance(self.plu_digits, bool) or not isinstance(self.plu_digits, int) or not (
             1 <= self.plu_digits <= _BODY_DIGITS - 1
         ):
@@ -93,10 +95,11 @@ class InStoreScheme:
             if isinstance(value, str):
                 rule = InStoreRule(value)
             elif isinstance(value, Mapping):
-                unknown = set(value) - {"kind", "plu_digits"}
+                unknown = sorted(str(k) for k in value if k not in ("kind", "plu_digits"))
                 if unknown:
-                    raise CodeError(f"in-store prefix {key}: unknown setting {sorted(unknown)[0]!r}")
-                rule = InStoreRule(str(value.get("kind")), value.get("plu_digits", 5))  # type: ignore[arg-type]
+                    raise CodeError(f"in-store prefix {key}: unknown setting {unknown[0]!r}")
+                plu_digits = value.get("plu_digits", 5)
+                rule = InStoreRule(str(value.get("kind")), plu_digits)  # type: ignore[arg-type]
             else:
                 raise CodeError(f"in-store prefix {key}: expected a kind or a mapping, got {value!r}")
             rules.extend((str(p), rule) for p in range(low, high + 1))
@@ -185,7 +188,9 @@ def _rule(prefix: int | str, kind: str, scheme: InStoreScheme) -> tuple[str, InS
     return p, rule
 
 
-def _labelled(prefix: int | str, kind: str, plu: int, value: int, name: str, scheme: InStoreScheme) -> str:
+def _labelled(
+    prefix: int | str, kind: str, plu: int, value: int, name: str, scheme: InStoreScheme
+) -> str:
     p, rule = _rule(prefix, kind, scheme)
     _int_in("item code (PLU)", plu, 0, 10**rule.plu_digits - 1)
     _int_in(name, value, 1, 10**rule.value_digits - 1)
@@ -193,17 +198,23 @@ def _labelled(prefix: int | str, kind: str, plu: int, value: int, name: str, sch
     return body + str(check_digit(body))
 
 
-def make_weight_barcode(plu: int, grams: int, prefix: int | str = 22, scheme: InStoreScheme = DEFAULT_SCHEME) -> str:
+def make_weight_barcode(
+    plu: int, grams: int, prefix: int | str = 22, scheme: InStoreScheme = DEFAULT_SCHEME
+) -> str:
     """The EAN-13 a scale prints for ``grams`` of item ``plu``."""
     return _labelled(prefix, "weight", plu, grams, "weight in grams", scheme)
 
 
-def make_price_barcode(plu: int, kopecks: int, prefix: int | str = 26, scheme: InStoreScheme = DEFAULT_SCHEME) -> str:
+def make_price_barcode(
+    plu: int, kopecks: int, prefix: int | str = 26, scheme: InStoreScheme = DEFAULT_SCHEME
+) -> str:
     """The EAN-13 of a price label: item ``plu`` at ``kopecks``."""
     return _labelled(prefix, "price", plu, kopecks, "price in kopecks", scheme)
 
 
-def make_card_barcode(serial: int, prefix: int | str = 29, scheme: InStoreScheme = DEFAULT_SCHEME) -> str:
+def make_card_barcode(
+    serial: int, prefix: int | str = 29, scheme: InStoreScheme = DEFAULT_SCHEME
+) -> str:
     """A loyalty card EAN-13: prefix, ``serial`` in 10 digits, check digit."""
     p, _ = _rule(prefix, "card", scheme)
     _int_in("card serial", serial, 0, 10**_BODY_DIGITS - 1)
