@@ -157,7 +157,9 @@ CREATE TABLE staff (
     active    INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 
--- Lockout state is local: it must work offline and never travels in a feed.
+-- Lockout state is local: it must work offline and never travels in a feed. Sign-in is by
+-- PIN alone, so a wrong PIN says nothing about who typed it: retail.staff counts failures
+-- per terminal (this file is one terminal), in the row keyed '*pin-pad*'.
 CREATE TABLE staff_lockout (
     staff_id     TEXT PRIMARY KEY,
     failures     INTEGER NOT NULL DEFAULT 0,
@@ -200,7 +202,8 @@ CREATE TABLE shifts (
     closed_by   TEXT,
     closed_at   INTEGER,
     counted     INTEGER,
-    expected    INTEGER
+    expected    INTEGER,
+    z_report    TEXT                      -- JSON of the Z report written at close (reprints)
 ) STRICT;
 CREATE UNIQUE INDEX shifts_one_open ON shifts((1)) WHERE closed_at IS NULL;
 
@@ -212,6 +215,7 @@ CREATE TABLE cash_movements (
     staff_id  TEXT NOT NULL,
     reason    TEXT NOT NULL DEFAULT '',
     sale_id   TEXT,
+    approval_id TEXT,                      -- audit row of the manager's approval, if one was needed
     at        INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX cash_movements_shift ON cash_movements(shift_id);
@@ -233,9 +237,13 @@ CREATE TABLE sales (
     total        INTEGER NOT NULL,
     points_earned   INTEGER NOT NULL DEFAULT 0,
     points_redeemed INTEGER NOT NULL DEFAULT 0,
+    approval_id  TEXT,                     -- audit row of the approval a return needed
+    outbox_seq   INTEGER,                  -- the outbox event that carries it to central
     created_at   INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sales_shift ON sales(shift_id);
+CREATE UNIQUE INDEX sales_approval ON sales(approval_id) WHERE approval_id IS NOT NULL;
+CREATE INDEX sales_order ON sales(order_id) WHERE order_id IS NOT NULL;
 CREATE INDEX sales_original ON sales(original_sale_id) WHERE original_sale_id IS NOT NULL;
 
 CREATE TABLE sale_lines (
