@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import itertools
 import socket
 import socketserver
@@ -326,8 +327,10 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 def serve(host: str = "127.0.0.1", port: int = 7777, *, behaviour: str = "approve",
-          delay_s: float = 0.0, ready=print) -> None:
+          delay_s: float = 0.0, ready=None) -> None:
     """Run an emulator in the foreground until Ctrl-C; every payment gets ``behaviour``."""
+    if ready is None:
+        ready = functools.partial(print, flush=True)
     terminal = EmulatedPaymentTerminal(host, port)
     terminal.cue(behaviour, delay_s, times=10**6)
     with terminal:

@@ -17,6 +17,7 @@ never leaves unpaid. Every socket operation has a timeout; nothing here blocks f
 from __future__ import annotations
 
 import abc
+import logging
 import socket
 import time
 from typing import Callable, Optional
@@ -33,6 +34,7 @@ from hardware.payment.results import (
 )
 
 StateListener = Callable[[State], None]
+log = logging.getLogger("hardware.payment")
 
 
 class PaymentTerminal(abc.ABC):
@@ -80,7 +82,10 @@ class _Flow:
         changed = new is not self.state
         self.state = new
         if changed and self._listener is not None:
-            self._listener(new)
+            try:
+                self._listener(new)
+            except Exception:  # a UI bug must not abandon a payment half-way
+                log.exception("payment %s: state listener failed on %s", self.key, new.value)
 
 
 class _Link:

@@ -265,3 +265,32 @@ def test_full_pan_from_a_terminal_is_masked():
         assert result.masked_pan == "**** 9012"
     finally:
         server.close()
+
+
+def test_a_failing_state_listener_does_not_abandon_the_payment(emulator):
+    def broken(state):
+        raise RuntimeError("UI bug")
+
+    assert isinstance(client(emulator).pay("sale-16", 100, on_state=broken), Approved)
+    assert len(emulator.charges_for("sale-16")) == 1
+
+
+def test_emulator_command_line_serves_payments():
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hardware.emulator.payment_terminal", "--port", "0",
+         "--behaviour", "decline"],
+        cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        port = int(line.split("listening on 127.0.0.1:", 1)[1].split()[0])
+        term = TcpPaymentTerminal("127.0.0.1", port, 2.0)
+        assert isinstance(term.pay("cli-1", 100), Declined)
+        assert isinstance(term.pay("cli-2", 100), Declined)
+    finally:
+        proc.terminate()
+        proc.wait(5)
