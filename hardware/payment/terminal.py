@@ -181,6 +181,7 @@ class TcpPaymentTerminal(PaymentTerminal):
                           self.timeout_s)
                 result = self._await_pay(link, flow, key)
             except (OSError, ConnectionError) as exc:  # socket.timeout is an OSError
+                link.close()
                 flow.move(State.UNKNOWN)
                 return self._recover(flow, key, _describe(exc))
             except ProtocolError as exc:
