@@ -48,8 +48,12 @@ def vat_included(gross: int, rate_bp: int) -> int:
 def allocate(total: int, weights: list[int]) -> list[int]:
     """Split ``total`` in proportion to ``weights``; the parts always sum to ``total``.
 
-    Each part but the last is rounded half up; the remainder lands on the last line with a
-    non-zero weight, as the architecture asks, so receipts and central agree to the kopeck.
+    Each part but the last is its share rounded half up; the remainder lands on the last
+    line with a non-zero weight, as the architecture asks, so receipts and central agree
+    to the kopeck. With many tiny shares the rounded parts can overshoot the total
+    (2 kopecks over 4 lines: 1+1+1 = 3); then the remainder would be negative, so the
+    overshoot is taken back from the latest parts instead and no part ever has the
+    opposite sign of the total.
     """
     if not weights:
         if total:
@@ -58,20 +62,24 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     if any(w < 0 for w in weights):
         raise ValueError("weights must not be negative")
     base = sum(weights)
+    parts = [0] * len(weights)
     if base == 0:
-        parts = [0] * len(weights)
         parts[-1] = total
         return parts
+    sign, magnitude = (-1, -total) if total < 0 else (1, total)
     last = max(i for i, w in enumerate(weights) if w)
-    parts = [0] * len(weights)
     given = 0
-    for i, w in enumerate(weights):
-        if i == last:
-            break
-        parts[i] = round_half_up(total * w, base)
+    for i in range(last):
+        parts[i] = round_half_up(magnitude * weights[i], base)
         given += parts[i]
-    parts[last] = total - given
-    return parts
+    parts[last] = magnitude - given
+    i = last - 1
+    while parts[last] < 0:  # overshoot: give kopecks back from the latest parts
+        take = min(parts[i], -parts[last])
+        parts[i] -= take
+        parts[last] += take
+        i -= 1
+    return [sign * p for p in parts]
 
 
 def allocate_capped(total: int, caps: list[int]) -> list[int]:

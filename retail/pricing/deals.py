@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from retail.money import percent_of
-from retail.pricing.shares import split_capped
+from retail.money import allocate_capped
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def n_for_price(runs: list[Run], n: int, price: int) -> DealResult:
             gross = sum(r.price * c for r, c in partial)
             if gross <= price:
                 return result  # later groups are cheaper still
-            shares = split_capped(gross - price, [r.price * c for r, c in partial])
+            shares = allocate_capped(gross - price, [r.price * c for r, c in partial])
             for (r, _), share in zip(partial, shares):
                 result.add(r.pos, share)
             partial, have = [], 0

@@ -47,8 +47,7 @@ Rules, in the order they are applied
    it is the only basket promotion. Otherwise the best non-stackable one and every
    stackable one apply, in (priority, id) order, each on the amounts the previous left.
    A basket discount is split over its lines in proportion to their amounts, remainder
-   on the last line, never more than a line's amount (``money.allocate_capped``, guarded
-   in :mod:`retail.pricing.shares`).
+   on the last line, never more than a line's amount (``money.allocate_capped``).
 7. **Totals.** Prices include VAT. Each line's VAT is ``money.vat_included`` of its final
    amount; the VAT breakdown per rate is the sum of its lines, and the total is the sum
    of the lines, so receipts, fiscal data and central agree exactly. No discount exceeds
@@ -82,7 +81,7 @@ from retail.pricing.rules import (
     LINE_KINDS,
     PercentOff,
 )
-from retail.pricing.shares import split_capped
+from retail.money import allocate_capped
 
 LABEL_PRICE = "label_price"
 
@@ -364,5 +363,5 @@ def _apply_baskets(state: _State, baskets: list[Promotion]) -> None:
         total = _basket_saving(promo.rule, sum(amounts))
         if total <= 0:
             continue
-        shares = split_capped(total, amounts)
+        shares = allocate_capped(total, amounts)
         state.apply(promo, 2, dict(zip(pool, shares)), ())

@@ -83,3 +83,14 @@ def test_line_amounts_weight_and_vat():
     assert percent_of(10000, 1500) == 1500
     assert vat_included(12000, 2000) == 2000
     assert vat_included(11000, 1000) == 1000
+
+
+@pytest.mark.parametrize("total,weights,expected", [
+    (2, [1, 1, 1, 1], [1, 1, 0, 0]),
+    (-2, [1, 1, 1, 1], [-1, -1, 0, 0]),
+    (3, [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]),
+    (10, [0, 5, 0], [0, 10, 0]),
+])
+def test_many_tiny_shares_never_go_negative(total, weights, expected):
+    assert allocate(total, weights) == expected
+    assert allocate_capped(abs(total), weights) == [abs(p) for p in expected]

@@ -11,7 +11,7 @@ from retail.money import percent_of, vat_included
 from retail.pricing import CartLine, Customer, PricingContext, Promotion, price_cart
 from retail.pricing.deals import Run, buy_x_get_y, n_for_price
 from retail.pricing.rules import ITEM_KINDS
-from retail.pricing.shares import split_capped
+from retail.money import allocate_capped as split_capped
 
 SKUS = ["A", "B", "C", "D", "E", "F"]
 CATS = ["c1", "c2", None]
