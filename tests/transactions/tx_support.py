@@ -55,3 +55,38 @@ WRITTEN_TABLES = ("sales", "sale_lines", "tenders", "cash_movements", "stock_mov
 def snapshot(conn) -> dict[str, list[tuple]]:
     """Every row of every table a sale, return or shift writes: equal snapshots = nothing written."""
     return {t: sorted(tuple(r) for r in conn.execute(f"SELECT * FROM {t}")) for t in WRITTEN_TABLES}
+
+
+# ---------------------------------------------------------------- baskets and sales
+
+def pcs(no: int, sku: str, qty: int, price: int, vat: int = 2000, **kw):
+    from retail.pricing import CartLine
+
+    return CartLine(line_no=no, sku=sku, qty_milli=qty * 1000, unit_price=price, vat_rate_bp=vat, **kw)
+
+
+def kg(no: int, sku: str, grams: int, price_per_kg: int, vat: int = 1000):
+    from retail.pricing import CartLine
+
+    return CartLine(line_no=no, sku=sku, qty_milli=grams, unit_price=price_per_kg, vat_rate_bp=vat, unit="kg")
+
+
+def priced(*lines, promotions=(), now: int = NOW):
+    """Price ``lines`` with the real engine (``promotions``: (id, kind, params) triples)."""
+    from retail.pricing import PricingContext, Promotion, price_cart
+
+    promos = [Promotion(id=pid, kind=kind, name=f"promo {pid}", params=params) for pid, kind, params in promotions]
+    return price_cart(lines, promos, PricingContext(now=now))
+
+
+def add_customer(conn, cid: str = "cust-1", balance: int = 1000, included_seq: int = 0) -> None:
+    with transaction(conn):
+        conn.execute("INSERT INTO customers(id, first_name, tier, balance, included_seq) VALUES (?, 'Ivan', 'base', ?, ?)",
+                     (cid, balance, included_seq))
+
+
+def events(conn, kind: str | None = None) -> list[dict]:
+    import json
+
+    rows = conn.execute("SELECT kind, payload, seq FROM outbox ORDER BY seq").fetchall()
+    return [dict(json.loads(p), _seq=s) for k, p, s in rows if kind is None or k == kind]
