@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import barcode as pybarcode
 import qrcode
-from barcode.writer import ImageWriter
 from PIL import Image, ImageDraw, ImageOps
 
 from hardware.printing.glyphs import render_cell
@@ -23,7 +22,6 @@ from .escpos_decoder import (Barcode, Beep, Cut, DrawerKick, Event, Feed, FeedDo
 
 CELL_W, CELL_H = 12, 24       # font A
 LINE_SPACING = 30             # ESC 2 default line spacing, in dots
-DPI = 203
 MARGIN = 24                   # white border around the picture of the paper
 
 _PYBARCODE = {"EAN13": "ean13", "EAN8": "ean8", "UPC-A": "upca", "CODE39": "code39",
@@ -311,17 +309,33 @@ def _qr_image(event: QRCode) -> Image.Image:
 
 
 def _barcode_image(event: Barcode) -> Image.Image:
+    """Bars from python-barcode's module pattern, drawn at whole dots like a print head."""
     name = _PYBARCODE.get(event.symbology)
     if name is None:
         raise ValueError(f"{event.symbology} is not drawn by this emulator")
-    module_mm = event.module_width * 25.4 / DPI
-    options = {"module_width": module_mm, "module_height": event.height * 25.4 / DPI,
-               "dpi": DPI, "quiet_zone": module_mm * 10, "write_text": event.hri != "none",
-               "font_size": 8, "text_distance": 4}
-    kwargs = {"add_checksum": False} if name == "code39" else {}
+    cls = pybarcode.get_barcode_class(name)
     data = event.data.lstrip("\x1d")
-    code = pybarcode.get(name, data, writer=ImageWriter(), **kwargs)
-    return code.render(writer_options=options).convert("L")
+    code = cls(data, add_checksum=False) if name == "code39" else cls(data)
+    modules = "".join(code.build())
+    module = max(1, event.module_width)
+    quiet = 10 * module
+    bars = max(1, event.height)
+    label = code.get_fullcode() if event.hri != "none" else ""
+    label_h = CELL_H + 6 if label else 0
+    bars_top = label_h if event.hri == "above" else 0
+    img = Image.new("L", (len(modules) * module + 2 * quiet, bars + label_h), 255)
+    draw = ImageDraw.Draw(img)
+    for i, bit in enumerate(modules):
+        if bit == "1":
+            x = quiet + i * module
+            draw.rectangle((x, bars_top, x + module - 1, bars_top + bars - 1), fill=0)
+    if label:
+        y = 3 if event.hri == "above" else bars + 3
+        x = (img.width - len(label) * CELL_W) // 2
+        for char in label:
+            img.paste(render_cell(char, CELL_W, CELL_H).convert("L"), (max(0, x), y))
+            x += CELL_W
+    return img
 
 
 def _placeholder(label: str, width: int) -> Image.Image:

@@ -1,0 +1,101 @@
+"""Print a receipt and know whether it printed: status before, send, status after.
+
+:func:`print_document` is what a POS worker thread calls. It opens the printer, refuses to
+print when the status says offline, no paper or cover open (so a sale's receipt is not
+silently lost; the caller keeps it for a reprint), sends the document and reads the status
+again: paper that ran out mid-receipt is reported as :class:`PaperOut`, so the receipt is
+not counted as printed. Each step waits at most ``config.timeout_s``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from escpos.exceptions import Error as EscposError
+
+from .backends import close_printer, open_printer
+from .config import PrinterConfig
+from .document import Document
+from .errors import CoverOpen, DocumentError, PaperOut, PrinterError, PrinterOffline
+from .render import render
+from .status import PrinterStatus, query_status
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """What happened. ``verified`` is False when the connection cannot report status."""
+    status_before: PrinterStatus
+    status_after: PrinterStatus
+    bytes_sent: int
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return self.status_after.can_print
+
+
+def raise_for_status(status: PrinterStatus, config: PrinterConfig, after: bool = False) -> None:
+    """Raise the :class:`PrinterError` subclass a cashier can act on, or return."""
+    where = f"the receipt printer ({config.spec})"
+    again = "; the receipt may be incomplete, reprint it" if after else "; then print again"
+    if status.state == "paper_out":
+        raise PaperOut(f"{where} is out of paper: load a new roll and close the cover{again}",
+                       status)
+    if status.state == "cover_open":
+        raise CoverOpen(f"{where} has its cover open: close it{again}", status)
+    if status.state == "offline":
+        raise PrinterOffline(f"{where} is not answering ({status.detail}): check that it is on, "
+                             f"connected and shows no error light{again}", status)
+
+
+class _Counter:
+    """Counts the bytes python-escpos sends, by wrapping the printer's one primitive."""
+
+    def __init__(self, printer) -> None:
+        self.sent = 0
+        raw = printer._raw
+
+        def counting_raw(msg: bytes) -> None:
+            raw(msg)
+            self.sent += len(msg)
+
+        printer._raw = counting_raw
+
+
+def print_document(document: Document, config: PrinterConfig) -> PrintResult:
+    """Print ``document`` on the printer ``config`` describes; raise a PrinterError if not.
+
+    Raises :class:`PrinterOffline`, :class:`PaperOut`, :class:`CoverOpen` (before printing,
+    nothing was sent; after printing, the receipt may be incomplete) and
+    :class:`DocumentError` for a block that cannot print (nothing was sent).
+    """
+    if not isinstance(document, Document):
+        raise DocumentError(f"expected a Document, got {type(document).__name__}")
+    started = time.monotonic()
+    warnings: list[str] = []
+    printer = open_printer(config)
+    try:
+        before = query_status(printer, config.timeout_s)
+        raise_for_status(before, config)
+        if before.state == "paper_near_end":
+            warnings.append("the paper roll is nearly used up: have a new one ready")
+        elif before.state == "unknown":
+            warnings.append(f"printer status is unknown: {before.detail}")
+        counter = _Counter(printer)
+        try:
+            render(document, printer, config)
+        except (DocumentError, PrinterError):
+            raise
+        except (OSError, EscposError) as exc:
+            raise PrinterOffline(f"the connection to the receipt printer ({config.spec}) "
+                                 f"failed while printing: {exc}; the receipt may be incomplete, "
+                                 "reprint it") from exc
+        after = query_status(printer, config.timeout_s)
+        raise_for_status(after, config, after=True)
+        if after.state == "paper_near_end" and before.state != "paper_near_end":
+            warnings.append("the paper roll is nearly used up: have a new one ready")
+        return PrintResult(before, after, counter.sent, time.monotonic() - started,
+                           tuple(warnings))
+    finally:
+        close_printer(printer)
