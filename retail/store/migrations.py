@@ -4,6 +4,9 @@ Each migration is a file ``retail/store/schema/NNNN_name.sql``; the number order
 and is written to ``schema_migrations`` in the same transaction as the change, so a crash
 mid-migration leaves the file at the previous version, never between two.
 Migrations are append-only: a released file is never edited, a change is a new file.
+
+The same machinery serves any database of the project: ``migrate(conn, package="central")``
+applies ``central/schema/NNNN_name.sql`` (the reference central service's own schema).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+TERMINAL_PACKAGE = "retail.store"  # the package whose ``schema/`` folder holds the files
 
 
 @dataclass(frozen=True)
@@ -23,10 +27,10 @@ class Migration:
     sql: str
 
 
-def available() -> list[Migration]:
-    """Every migration shipped with this build, in order."""
+def available(package: str = TERMINAL_PACKAGE) -> list[Migration]:
+    """Every migration shipped with this build in ``<package>/schema/``, in order."""
     found = []
-    for entry in resources.files("retail.store").joinpath("schema").iterdir():
+    for entry in resources.files(package).joinpath("schema").iterdir():
         m = _NAME.match(entry.name)
         if m:
             found.append(Migration(int(m[1]), m[2], entry.read_text(encoding="utf-8")))
@@ -46,10 +50,13 @@ def current_version(conn: sqlite3.Connection) -> int:
     return row[0] or 0
 
 
-def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> int:
-    """Apply every migration newer than the file's version (up to ``target``)."""
+def migrate(conn: sqlite3.Connection, *, target: int | None = None, package: str | None = None) -> int:
+    """Apply every migration newer than the file's version (up to ``target``).
+
+    ``package`` names whose ``schema/`` folder to read; the terminal's store by default.
+    """
     version = current_version(conn)
-    migrations = available()
+    migrations = available() if package is None else available(package)
     newest = migrations[-1].version if migrations else 0
     if version > newest:
         raise RuntimeError(
