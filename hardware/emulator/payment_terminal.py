@@ -14,7 +14,7 @@ over real TCP rather than through a mock:
 
 Every approval is written to :attr:`EmulatedPaymentTerminal.ledger`, so tests can assert a
 customer was charged exactly once. Run it by hand with
-``python -m hardware.emulator.payment_terminal --port 7777``.
+``python -m hardware emulate-payment --port 7777``.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ and suffix. Closing the emulator makes the port vanish as an unplugged scanner w
 
 From a shell::
 
-    python -m hardware.emulator.serial_scanner --suffix CRLF --aim
+    python -m hardware emulate-scanner --suffix CRLF --aim
 
 prints the device path, then sends every line typed or piped on stdin as one scan
 (write ``<GS>`` for the GS1 separator 0x1D).
@@ -123,8 +123,15 @@ def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, out: TextIO = sys.s
     return 0
 
 
+def _suffix_arg(text: str) -> Suffix:
+    try:
+        return Suffix.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suffix", type=Suffix.parse, default=Suffix.CR,
+    parser.add_argument("--suffix", type=_suffix_arg, default=Suffix.CR,
                         help="code terminator: CR, CRLF, LF or TAB (default CR)")
     parser.add_argument("--prefix", default="", help="fixed prefix before every code")
     parser.add_argument("--aim", action="store_true",

@@ -280,7 +280,7 @@ def test_emulator_command_line_serves_payments():
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hardware.emulator.payment_terminal", "--port", "0",
+        [sys.executable, "-m", "hardware", "emulate-payment", "--port", "0",
          "--behaviour", "decline"],
         cwd=root, stdout=subprocess.PIPE, text=True)
     try:

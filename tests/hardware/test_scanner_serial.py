@@ -241,7 +241,7 @@ def test_emulator_refuses_a_bad_aim_and_writes_after_close():
 
 def test_emulator_command_line_sends_piped_codes():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hardware.emulator.serial_scanner", "--suffix", "CRLF", "--aim"],
+        [sys.executable, "-m", "hardware", "emulate-scanner", "--suffix", "CRLF", "--aim"],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     scanner = None
     try:
@@ -262,3 +262,19 @@ def test_emulator_command_line_sends_piped_codes():
             scanner.stop()
         proc.kill()
         proc.wait(5)
+
+
+def test_emulator_command_line_refuses_a_bad_suffix():
+    proc = subprocess.run(
+        [sys.executable, "-m", "hardware", "emulate-scanner", "--suffix", "ETX"],
+        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert "unknown scanner suffix 'ETX'; use one of CR, CRLF, LF, TAB" in proc.stderr
+
+
+def test_emulator_module_runs_on_its_own_too():
+    proc = subprocess.run(
+        [sys.executable, "-m", "hardware.emulator.serial_scanner", "--exit-on-eof"],
+        cwd=ROOT, input="4601234567893\n", capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    assert "sent b'4601234567893\\r'" in proc.stdout
