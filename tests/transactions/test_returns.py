@@ -358,3 +358,18 @@ def test_order_not_prepaid_refunds_cash(db, shift):
 def test_bad_order_data(db, shift, order, message):
     with pytest.raises(ReturnError, match=message):
         _order_return(db, shift, order, [(1, 1000)])
+
+
+def test_reports_show_returns_and_refunds(db, shift):
+    sale = _sale(db, shift, [Tender("card", 100_00), Tender("cash", 500_00)])
+    ret = _return(db, shift, sale.id, [(2, 1000)])     # 100,00 at 10 % VAT, split card / cash
+    refunds = {t.kind: -t.amount for t in ret.tenders}
+    report = x_report(db, NOW + 50)
+    assert (report.sales_count, report.returns_count, report.returns_amount) == (1, 1, -ret.total)
+    assert report.net_amount == sale.total + ret.total
+    assert {t.kind: (t.sales, t.refunds) for t in report.tenders} == {
+        "card": (100_00, refunds["card"]), "cash": (sale.total - 100_00, refunds["cash"])}
+    assert report.cash_refunds == refunds["cash"]
+    assert report.cash_expected == 5000_00 + sale.total - 100_00 - refunds["cash"]
+    vat = {v.rate_bp: v.gross for v in report.vat}
+    assert vat[1000] == 100_00 and vat[2000] == sale.total - 200_00
