@@ -1,0 +1,85 @@
+"""The endpoints of protocol version 1 (docs/protocol.md)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from .. import weborders
+from ..ingest import Incoming, ingest
+from ..storage import feeds, orders, transaction, versions
+from ..storage.terminals import Principal
+from . import auth
+from .models import EventsAnswer, EventsBatch, FeedPage, Health, OrderOut, WebOrderIn, WebOrderOut
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _now(request: Request) -> int:
+    return int(request.app.state.clock())
+
+
+@router.get("/health", response_model=Health, tags=["service"])
+def health(request: Request) -> dict:
+    """Is central up? No token needed. ``version``: the chain's change counter."""
+    with request.app.state.db.connection() as conn:
+        version = versions.current(conn)
+    return {"ok": True, "server_time": _now(request), "version": version}
+
+
+@router.get("/stores/{store}/feeds/{feed}", response_model=FeedPage, tags=["feeds"],
+            responses={401: {}, 403: {}, 404: {}, 410: {"description": "cursor older than the tombstone horizon"}})
+def feed_page(request: Request, store: str = Path(max_length=12), feed: str = Path(max_length=32),
+              cursor: str = Query("", max_length=20, description="next_cursor of the previous page; empty to start"),
+              limit: int = Query(feeds.DEFAULT_LIMIT, ge=1, le=feeds.MAX_LIMIT),
+              who: Principal = Depends(auth.terminal)) -> JSONResponse:
+    """One page of a feed of the caller's store: rows changed after ``cursor``, oldest first."""
+    auth.same_store(who, store)
+    if feed not in feeds.FEEDS:
+        raise HTTPException(404, f"unknown feed {feed!r}; feeds are {', '.join(feeds.FEEDS)}")
+    with request.app.state.db.connection() as conn:
+        page = feeds.read_page(conn, feed, store, cursor, limit)
+    return JSONResponse(page.as_json(_now(request)))
+
+
+@router.post("/events", response_model=EventsAnswer, response_model_exclude_none=True, tags=["events"],
+             responses={401: {}, 403: {}, 413: {}, 422: {}})
+def post_events(request: Request, batch: EventsBatch, who: Principal = Depends(auth.terminal)) -> dict:
+    """Events of one terminal, applied in ``seq`` order, each with its ledger row."""
+    if (batch.store, batch.terminal) != (who.store_id, who.terminal_id):
+        raise HTTPException(403, f"this token belongs to terminal {who.terminal_id} of {who.store_id}; "
+                                 f"it may not send events of {batch.terminal} of {batch.store}")
+    seqs = [e.seq for e in batch.events]
+    if len(set(seqs)) != len(seqs):
+        raise HTTPException(422, "a sequence number appears twice in the batch")
+    incoming = [Incoming(e.seq, e.id, e.kind, e.payload, e.payload_hash, e.created_at) for e in batch.events]
+    now = _now(request)
+    with request.app.state.db.connection() as conn:
+        answers, acked = ingest(conn, who.store_id, who.terminal_id, incoming, now)
+    return {"results": [a.as_json() for a in answers], "acked_through": acked, "server_time": now}
+
+
+@router.get("/stores/{store}/orders/{number}", response_model=OrderOut, tags=["orders"])
+def order_by_number(request: Request, store: str = Path(max_length=12), number: str = Path(max_length=64),
+                    who: Principal = Depends(auth.terminal)) -> dict:
+    """Any order of the chain by its number (or id): a till returning a web order asks this."""
+    auth.same_store(who, store)
+    with request.app.state.db.connection() as conn:
+        order = orders.get(conn, number)
+    if order is None:
+        raise HTTPException(404, f"no order {number} in this chain; check the number on the receipt or e-mail")
+    return {"order": order, "server_time": _now(request)}
+
+
+@router.post("/web/orders", response_model=WebOrderOut, status_code=201, tags=["web"])
+def web_order(request: Request, body: WebOrderIn, who: Principal = Depends(auth.channel)) -> dict:
+    """Place a web (or app) order for home delivery or click-and-collect, as the online shop does."""
+    order = weborders.WebOrder(
+        fulfilment=body.fulfilment, pickup_store_id=body.pickup_store_id, customer_id=body.customer_id,
+        card=body.card, contact=body.contact.model_dump(), coupons=list(body.coupons), prepaid=body.prepaid,
+        lines=[weborders.WebLine(qty_milli=ln.qty_milli, sku=ln.sku, barcode=ln.barcode) for ln in body.lines],
+        channel=who.channel or "web")
+    now = _now(request)
+    with request.app.state.db.connection() as conn:
+        with transaction(conn):
+            placed = weborders.place(conn, order, now)
+    return {**placed, "server_time": now}

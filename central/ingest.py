@@ -1,0 +1,127 @@
+"""Taking in a batch of terminal events: de-duplicate, check, apply, answer.
+
+Each event is handled in its own write transaction: the ledger is consulted *inside* it
+(so two overlapping retries of one batch cannot both apply an event), the event's
+effects run under a savepoint, and its ledger row - accepted with the result, or
+rejected with the reason - commits together with them. A crash between two events loses
+nothing; a retry of the whole batch is safe.
+
+Answers (docs/protocol.md, "Events"):
+
+- ``accepted``: applied now; ``duplicate``: this id with this hash was applied before
+  (the first result is repeated); ``rejected``: it cannot be applied, and asking again
+  gives the same answer;
+- ``deferred``: not looked at because an earlier sequence number of this terminal has not
+  reached central (the terminal sends the missing events first). Central applies a
+  terminal's events strictly in sequence, which is what makes ``included`` exact.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+from retail.outbox import canonical, payload_hash
+
+from . import apply as applying
+from .errors import CentralError
+from .payloads import PayloadError
+from .storage import ledger, transaction
+
+log = logging.getLogger("central.events")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    seq: int
+    id: str
+    kind: str
+    payload: dict
+    payload_hash: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    seq: int
+    id: str
+    status: str  # accepted | duplicate | rejected | deferred
+    result: dict | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict:
+        out: dict = {"seq": self.seq, "id": self.id, "status": self.status}
+        if self.result is not None:
+            out["result"] = self.result
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+def _from_ledger(conn, store_id: str, terminal_id: str, ev: Incoming, now: int) -> Answer | None:
+    """The answer the ledger already implies for ``ev``, or None if it is new."""
+    old = ledger.by_id(conn, ev.id)
+    if old is not None:
+        same_place = (old.store_id, old.terminal_id, old.seq) == (store_id, terminal_id, ev.seq)
+        if same_place and old.payload_hash == ev.payload_hash:
+            if old.status == "accepted":
+                return Answer(ev.seq, ev.id, "duplicate", result=old.result)
+            return Answer(ev.seq, ev.id, "rejected", reason=old.reason)
+        if old.payload_hash != ev.payload_hash:
+            reason = f"event id {ev.id} was already used with another payload (seq {old.seq} of {old.terminal_id})"
+        else:
+            reason = f"event id {ev.id} was already used as seq {old.seq} of {old.store_id}/{old.terminal_id}"
+        ledger.conflict(conn, store_id, terminal_id, seq=ev.seq, event_id=ev.id, payload_hash=ev.payload_hash,
+                        reason=reason, at=now)
+        return Answer(ev.seq, ev.id, "rejected", reason=reason)
+    taken = ledger.by_seq(conn, store_id, terminal_id, ev.seq)
+    if taken is not None:
+        reason = f"sequence number {ev.seq} was already used by event {taken.id}"
+        ledger.conflict(conn, store_id, terminal_id, seq=ev.seq, event_id=ev.id, payload_hash=ev.payload_hash,
+                        reason=reason, at=now)
+        return Answer(ev.seq, ev.id, "rejected", reason=reason)
+    return None
+
+
+def _handle(conn, store_id: str, terminal_id: str, ev: Incoming, now: int) -> Answer:
+    with transaction(conn):
+        known = _from_ledger(conn, store_id, terminal_id, ev, now)
+        if known is not None:
+            return known
+        through = ledger.acked_through(conn, store_id, terminal_id)
+        if ev.seq > through + 1:
+            return Answer(ev.seq, ev.id, "deferred",
+                          reason=f"events {through + 1}..{ev.seq - 1} of this terminal have not reached central; "
+                                 "send them first")
+        text = canonical(ev.payload)
+        record = dict(seq=ev.seq, event_id=ev.id, kind=ev.kind, payload=text, payload_hash=ev.payload_hash,
+                      created_at=ev.created_at, received_at=now)
+        if payload_hash(text) != ev.payload_hash:
+            answer = Answer(ev.seq, ev.id, "rejected",
+                            reason="payload_hash does not match the canonical payload (sha256 of sorted, compact "
+                                   "UTF-8 JSON): the event was altered or encoded differently")
+        else:
+            ctx = applying.Context(store_id, terminal_id, ev.id, now)
+            conn.execute("SAVEPOINT apply_event")
+            try:
+                result = applying.apply(conn, ctx, ev.kind, ev.payload)
+            except (PayloadError, CentralError, sqlite3.IntegrityError) as exc:
+                conn.execute("ROLLBACK TO apply_event")
+                conn.execute("RELEASE apply_event")
+                answer = Answer(ev.seq, ev.id, "rejected", reason=str(exc))
+            else:
+                conn.execute("RELEASE apply_event")
+                answer = Answer(ev.seq, ev.id, "accepted", result=result)
+        ledger.record(conn, store_id, terminal_id, status="rejected" if answer.status == "rejected" else "accepted",
+                      result=answer.result, reason=answer.reason, **record)
+        ledger.advance(conn, store_id, terminal_id)
+    if answer.status == "rejected":
+        log.warning("rejected %s seq %d of %s/%s: %s", ev.kind, ev.seq, store_id, terminal_id, answer.reason)
+    return answer
+
+
+def ingest(conn: sqlite3.Connection, store_id: str, terminal_id: str, events: list[Incoming], now: int
+           ) -> tuple[list[Answer], int]:
+    """Handle a batch in sequence order; returns the answers and ``acked_through``."""
+    answers = [_handle(conn, store_id, terminal_id, ev, now) for ev in sorted(events, key=lambda e: e.seq)]
+    return answers, ledger.acked_through(conn, store_id, terminal_id)
