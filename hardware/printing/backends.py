@@ -92,8 +92,18 @@ def open_printer(config: PrinterConfig) -> Escpos:
 
 
 def close_printer(printer: Escpos) -> None:
-    """Close, ignoring errors: the connection may already be gone."""
+    """Close, ignoring errors: the connection may already be gone.
+
+    If python-escpos' close fails half-way (a flush into a broken pipe), the device is
+    closed directly and forgotten, so the printer's ``__del__`` does not fail again later.
+    """
     try:
         printer.close()
     except Exception:  # closing a dead connection must not hide the real error
-        pass
+        device = getattr(printer, "_device", None)
+        try:
+            if device:
+                device.close()
+        except Exception:  # already broken; nothing more to release
+            device = None
+        printer._device = False

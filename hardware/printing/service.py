@@ -4,10 +4,12 @@
 print when the status says offline, no paper or cover open (so a sale's receipt is not
 silently lost; the caller keeps it for a reprint), sends the document and reads the status
 again: paper that ran out mid-receipt is reported as :class:`PaperOut`, so the receipt is
-not counted as printed. Each step waits at most ``config.timeout_s``.
+not counted as printed. Each step waits at most ``config.timeout_s`` (a device file, which
+has no write timeout of its own, is written from a worker thread bounded the same way).
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -49,6 +51,35 @@ def raise_for_status(status: PrinterStatus, config: PrinterConfig, after: bool =
                              f"connected and shows no error light{again}", status)
 
 
+def _render_bounded(document: Document, printer, config: PrinterConfig) -> bool:
+    """Render in a worker thread; False if it did not finish within the timeout.
+
+    Device files (``file:/dev/usb/lp0``) have no write timeout: the kernel's lp driver
+    blocks while the printer is off. The worker is left behind, blocked in the kernel,
+    rather than the till; the caller must not touch the printer object afterwards.
+    """
+    failure: list[BaseException] = []
+    abandoned = threading.Event()
+
+    def work() -> None:
+        try:
+            render(document, printer, config)
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+        if abandoned.is_set():  # the caller gave up on us: release the device ourselves
+            close_printer(printer)
+
+    worker = threading.Thread(target=work, name="receipt-file-write", daemon=True)
+    worker.start()
+    worker.join(config.timeout_s)
+    if worker.is_alive():
+        abandoned.set()
+        return False
+    if failure:
+        raise failure[0]
+    return True
+
+
 class _Counter:
     """Counts the bytes python-escpos sends, by wrapping the printer's one primitive."""
 
@@ -75,6 +106,7 @@ def print_document(document: Document, config: PrinterConfig) -> PrintResult:
     started = time.monotonic()
     warnings: list[str] = []
     printer = open_printer(config)
+    abandoned = False
     try:
         before = query_status(printer, config.timeout_s)
         raise_for_status(before, config)
@@ -84,7 +116,15 @@ def print_document(document: Document, config: PrinterConfig) -> PrintResult:
             warnings.append(f"printer status is unknown: {before.detail}")
         counter = _Counter(printer)
         try:
-            render(document, printer, config)
+            if config.spec.kind == "file":
+                abandoned = not _render_bounded(document, printer, config)
+                if abandoned:
+                    raise PrinterOffline(
+                        f"the receipt printer ({config.spec}) did not accept data within "
+                        f"{config.timeout_s:g} s: check that it is on and has paper, then "
+                        "reprint the receipt")
+            else:
+                render(document, printer, config)
         except (DocumentError, PrinterError):
             raise
         except (OSError, EscposError) as exc:
@@ -98,4 +138,5 @@ def print_document(document: Document, config: PrinterConfig) -> PrintResult:
         return PrintResult(before, after, counter.sent, time.monotonic() - started,
                            tuple(warnings))
     finally:
-        close_printer(printer)
+        if not abandoned:
+            close_printer(printer)

@@ -9,6 +9,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import zxingcpp
 from escpos.printer import Network
 from PIL import Image, ImageDraw
@@ -301,3 +303,23 @@ def test_long_lines_wrap_at_the_paper_width(emulator):
     send(emulator, b"x" * 50 + b"\n\x1d!\x10" + b"y" * 30 + b"\n")
     job = emulator.wait_for_jobs(1)[0]
     assert job.text_lines == ["x" * 48, "xx", "y" * 24, "y" * 6]
+
+
+def test_python_escpos_magic_encoder_text_decodes(emulator):
+    """Whatever Cyrillic code page python-escpos picks from its profile, we decode it."""
+    printer = escpos_printer(emulator)
+    printer.set(bold=True)
+    printer.text("Привет, мир\n")
+    printer.close()
+    assert emulator.wait_for_jobs(1)[0].text_lines == ["Привет, мир"]
+
+
+@given(st.text(max_size=40))
+def test_any_state_command_parses_or_names_the_valid_ones(line):
+    try:
+        changes = parse_state_command(line)
+    except ValueError as exc:
+        assert "use one of" in str(exc)
+    else:
+        assert changes and set(changes) <= {"paper", "cover_open", "online"}
+        PrinterState(**{"paper": "ok", **changes})

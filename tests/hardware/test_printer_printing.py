@@ -5,6 +5,7 @@ an independent decoder.
 """
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -263,3 +264,17 @@ def test_file_printer_prints_with_an_unverified_result(tmp_path):
 def test_missing_serial_port_is_offline_with_a_hint():
     with pytest.raises(PrinterOffline, match="check the cable, the port name"):
         print_document(receipt(), PrinterConfig("serial:/dev/does-not-exist:9600"))
+
+
+def test_device_file_that_stops_accepting_data_times_out(tmp_path):
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a "printer" that never reads
+    try:
+        big = Document([Image(PILImage.new("L", (576, 2000), 0))] * 2)
+        started = time.monotonic()
+        with pytest.raises(PrinterOffline, match="did not accept data within 0.5 s"):
+            print_document(big, PrinterConfig(f"file:{fifo}", timeout_s=0.5))
+        assert time.monotonic() - started < 1.0
+    finally:
+        os.close(reader)  # the blocked writer gets a broken pipe and its thread ends
