@@ -116,9 +116,11 @@ class Cut:
 
 @dataclass(frozen=True)
 class DrawerKick:
+    """ESC p (buffered) or DLE DC4 1 (real time: runs even while printing is stopped)."""
     pin: int
     on_ms: int
     off_ms: int
+    realtime: bool = False
 
 
 @dataclass(frozen=True)
@@ -761,7 +763,7 @@ class EscPosDecoder:
             fn = self._need(3)[2]
             if fn == 1:  # DLE DC4 1 m t: real-time drawer pulse, t x 100 ms
                 _, _, _, pin, t = self._need(5)
-                self._emit(DrawerKick(2 if pin in (0, 48) else 5, t * 100, t * 100))
+                self._emit(DrawerKick(2 if pin in (0, 48) else 5, t * 100, t * 100, realtime=True))
                 return 5
             extra = {2: 2, 7: 1, 8: 7}.get(fn)
             if extra is None:

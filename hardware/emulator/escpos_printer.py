@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .escpos_decoder import (Cut, EscPosDecoder, Event, StatusQuery, codepage_slots)
+from .escpos_decoder import (Cut, DrawerKick, EscPosDecoder, Event, StatusQuery,
+                             codepage_slots)
 from .paper import Job, PaperBuilder
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,8 @@ class EscposPrinterEmulator:
                 except OSError:
                     log.info("printer emulator: client went away before the status reply")
             return
-        if state.can_print:
+        realtime_kick = isinstance(event, DrawerKick) and event.realtime
+        if state.can_print or realtime_kick:  # real-time commands run even with paper out
             if self._page is None:
                 self._page = PaperBuilder(self.width_dots)
             self._page.add(event)

@@ -7,6 +7,7 @@ rendering with the known ESC/POS traps worked around, and honest status checks.
 """
 from .backends import open_printer
 from .config import PrinterConfig, PrinterSpec
+from .drawer import open_drawer
 from .document import (QR, Barcode, Columns, Cut, Document, DrawerKick, Feed, Image, Line,
                        Separator, Text)
 from .errors import (CoverOpen, DocumentError, PaperOut, PrinterConfigError, PrinterError,
@@ -18,7 +19,7 @@ from .status import PrinterStatus, query_status
 __all__ = [
     "PrinterSpec", "PrinterConfig", "open_printer", "Document", "Text", "Separator", "Line",
     "Columns", "QR", "Barcode", "Image", "Feed", "Cut", "DrawerKick", "render",
-    "print_document", "PrintResult", "query_status", "PrinterStatus", "PrinterError",
+    "print_document", "PrintResult", "open_drawer", "query_status", "PrinterStatus", "PrinterError",
     "PrinterSpecError", "PrinterConfigError", "DocumentError", "PrinterOffline", "PaperOut",
     "CoverOpen",
 ]

@@ -94,7 +94,7 @@ def test_qr_store_and_print():
     (b"\x1dV\x00", Cut("full")), (b"\x1dV0", Cut("full")), (b"\x1dV\x01", Cut("partial")),
     (b"\x1dVB\x00", Cut("partial")), (b"\x1dVA\x00", Cut("full")), (b"\x1bi", Cut("partial")),
     (b"\x1bp\x00\x19\xfa", DrawerKick(2, 50, 500)), (b"\x1bp1\x32\x32", DrawerKick(5, 100, 100)),
-    (b"\x10\x14\x01\x00\x03", DrawerKick(2, 300, 300)),
+    (b"\x10\x14\x01\x00\x03", DrawerKick(2, 300, 300, realtime=True)),
     (b"\x10\x04\x02", StatusQuery("DLE EOT", 2)), (b"\x1dr1", StatusQuery("GS r", 49)),
     (b"\n", LineFeed("left")),
 ])

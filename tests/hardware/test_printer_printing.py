@@ -17,7 +17,8 @@ from PIL import ImageDraw
 from hardware.emulator.escpos_printer import EscposPrinterEmulator
 from hardware.printing import (QR, Barcode, Columns, CoverOpen, Cut, Document, DocumentError,
                                DrawerKick, Feed, Image, PaperOut, PrinterConfig, PrinterOffline,
-                               Separator, Text, open_printer, print_document, query_status)
+                               Separator, Text, open_drawer, open_printer, print_document,
+                               query_status)
 from hardware.printing.layout import layout_block
 from hardware.printing.render import lines_image
 
@@ -278,3 +279,30 @@ def test_device_file_that_stops_accepting_data_times_out(tmp_path):
         assert time.monotonic() - started < 1.0
     finally:
         os.close(reader)  # the blocked writer gets a broken pipe and its thread ends
+
+
+@pytest.mark.parametrize("state", [{}, {"paper": "out"}, {"cover_open": True}])
+def test_open_drawer_works_even_when_printing_has_stopped(emulator, state):
+    emulator.set_state(**state)
+    status = open_drawer(config(emulator, drawer_pin=5, drawer_pulse_ms=200))
+    job = emulator.wait_for_jobs(1)[0]
+    assert [(k.pin, k.on_ms) for k in job.drawer_kicks] == [(5, 200)]
+    assert job.text_lines == []
+    assert status.state == {"": "online", "paper": "paper_out", "cover_open": "cover_open"}[
+        next(iter(state), "")]
+
+
+def test_open_drawer_on_an_offline_printer_raises(emulator):
+    emulator.set_state(online=False)
+    with pytest.raises(PrinterOffline):
+        open_drawer(config(emulator, timeout_s=0.3))
+
+
+def test_buffered_drawer_kick_is_lost_with_the_paper(emulator):
+    """Why open_drawer exists: ESC p goes through the stopped print buffer."""
+    emulator.set_state(paper="out")
+    printer = open_printer(config(emulator))
+    printer.cashdraw(2)
+    printer.close()
+    emulator.wait_for_jobs(1)
+    assert emulator.jobs == [] and emulator.lost_jobs[0].drawer_kicks
