@@ -36,7 +36,7 @@ from .money import MILLI, allocate_capped, format_money, line_amount, round_half
 from . import outbox
 from .inventory import record_movement
 from .sales import (
-    MAX_AMOUNT, CommittedSale, SaleError, SaleNotFound, Tender, _TenderRow, get_sale, tenders_payload,
+    MAX_AMOUNT, CommittedSale, SaleError, SaleNotFound, Tender, PlannedTender, get_sale, tenders_payload,
     write_loyalty, write_tenders,
 )
 from .shifts import cash_in_drawer, require_open
@@ -181,7 +181,7 @@ def _qty(milli: int) -> str:
 # ---------------------------------------------------------------- refund tenders
 
 def _refund_rows(conn: sqlite3.Connection, total: int, refund_tenders, remaining: dict[str, int],
-                 allowed: tuple[str, ...]) -> list[_TenderRow]:
+                 allowed: tuple[str, ...]) -> list[PlannedTender]:
     """Split ``total`` over tenders: by default over ``remaining`` (kind -> still refundable)."""
     value = point_value(conn)
     if refund_tenders is None:
@@ -196,9 +196,11 @@ def _refund_rows(conn: sqlite3.Connection, total: int, refund_tenders, remaining
             extra = parts["points"] % value
             parts["points"] -= extra
             parts[CASH] = parts.get(CASH, 0) + extra
-        return [_TenderRow(k, a, a, 0, "") for k, a in parts.items() if a]
+        return [PlannedTender(k, a, a, 0, "") for k, a in parts.items() if a]
     if refund_tenders == CASH:
-        return [_TenderRow(CASH, total, total, 0, "")] if total else []
+        return [PlannedTender(CASH, total, total, 0, "")] if total else []
+    if isinstance(refund_tenders, str):
+        raise ReturnError(f"refund to {refund_tenders!r}? Say \"cash\" or list the refund tenders")
     rows = []
     for t in refund_tenders:
         if not isinstance(t, Tender):
@@ -214,7 +216,7 @@ def _refund_rows(conn: sqlite3.Connection, total: int, refund_tenders, remaining
                               "refund the rest in cash")
         if t.kind == "points" and t.amount % value:
             raise ReturnError(f"points go back in steps of {format_money(value)}")
-        rows.append(_TenderRow(t.kind, t.amount, t.amount, 0, t.reference))
+        rows.append(PlannedTender(t.kind, t.amount, t.amount, 0, t.reference))
     given = sum(r.amount for r in rows)
     if given != total:
         raise ReturnError(f"the refund tenders come to {format_money(given)} but the refund is "
@@ -403,7 +405,7 @@ def _return_against_order(conn, return_id, order, lines, refund_tenders, staff_i
                   customer_id=order["customer_id"], card_masked="", loyalty=[], approval_id=approval_id)
 
 
-def _write_return(conn, return_id: str, out: list[_Out], rows: list[_TenderRow], *, staff_id: str,
+def _write_return(conn, return_id: str, out: list[_Out], rows: list[PlannedTender], *, staff_id: str,
                   shift_id: str, now: int, original_sale_id: str | None, original_number: str,
                   order_id: str | None, customer_id: str | None, card_masked: str,
                   loyalty: list[tuple[str, int]], approval_id: str | None) -> None:

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import loyalty, outbox
-from .inventory import record_movement
 from .ids import human_number, new_id
+from .inventory import record_movement
 from .loyalty import Account
 from .money import format_money
 from .pricing import PricedCart
@@ -125,7 +125,9 @@ class CommittedSale:
 
 
 @dataclass(frozen=True)
-class _TenderRow:
+class PlannedTender:
+    """A checked tender as it will be stored: what it covers, what was handed over, change."""
+
     kind: str
     amount: int
     tendered: int
@@ -139,13 +141,13 @@ def _int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_tenders(total: int, tenders: Iterable[Tender]) -> list[_TenderRow]:
+def check_tenders(total: int, tenders: Iterable[Tender] | None) -> list[PlannedTender]:
     """Match the entered tenders against ``total``: the covered amounts add up exactly.
 
     Card, points and prepaid are charged exactly what they cover and together must not
     exceed the total; at most one cash tender, which may exceed what is left (change).
     """
-    tenders = list(tenders)
+    tenders = list(tenders or ())
     for t in tenders:
         if not isinstance(t, Tender):
             raise SaleError("tenders must be Tender(kind, amount, reference)")
@@ -165,7 +167,7 @@ def check_tenders(total: int, tenders: Iterable[Tender]) -> list[_TenderRow]:
     if covered > total:
         raise SaleError(f"card, points and prepayment come to {format_money(covered)}, more than the "
                         f"total {format_money(total)}; they must be exact, only cash gives change")
-    rows = [_TenderRow(t.kind, t.amount, t.amount, 0, t.reference) for t in exact]
+    rows = [PlannedTender(t.kind, t.amount, t.amount, 0, t.reference) for t in exact]
     left = total - covered
     if cash:
         handed = cash[0].amount
@@ -173,7 +175,7 @@ def check_tenders(total: int, tenders: Iterable[Tender]) -> list[_TenderRow]:
             raise SaleError(f"{format_money(left - handed)} is still to pay")
         if left == 0:
             raise SaleError("nothing is left to pay in cash; remove the cash tender")
-        rows.append(_TenderRow("cash", left, handed, handed - left, cash[0].reference))
+        rows.append(PlannedTender("cash", left, handed, handed - left, cash[0].reference))
     elif left:
         raise SaleError(f"{format_money(left)} is still to pay")
     return rows
