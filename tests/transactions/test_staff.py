@@ -1,5 +1,4 @@
 import json
-import time
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -28,13 +27,15 @@ def test_hash_format_and_salting():
     assert not verify_pin("4322", a)
 
 
-def test_verify_takes_under_100_ms_and_is_strong():
-    stored = hash_pin("90817263")
-    start = time.perf_counter()
-    assert verify_pin("90817263", stored)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.1, f"verify took {elapsed * 1000:.0f} ms"
+def test_cost_is_strong_but_fits_the_pin_pad_budget():
+    """scrypt's work is proportional to N*r*p: N=2**14, r=8, p=1 verifies in about 50 ms on
+    the till CPU (measured, see the module docstring), inside the 100 ms budget. Timing is
+    not asserted (a loaded CI box would flake); the parameters are."""
+    cost = staff.SCRYPT_N * staff.SCRYPT_R * staff.SCRYPT_P
     assert staff.SCRYPT_N >= 2**14 and staff.SCRYPT_R >= 8
+    assert cost <= 2**14 * 8, "a higher cost would push a verify past 100 ms on a till"
+    n, r, p, salt, key = staff.parse_pin_hash(hash_pin("90817263"))
+    assert (n, r, p, len(salt), len(key)) == (staff.SCRYPT_N, staff.SCRYPT_R, staff.SCRYPT_P, 16, 32)
 
 
 @pytest.mark.parametrize("pin", ["", "123", "123456789", "12a4", "12 34", "١٢٣٤", "1234\n", None, 1234, b"1234"])
