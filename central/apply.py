@@ -168,4 +168,5 @@ APPLIERS = {
 
 def apply(conn, ctx: Context, kind: str, payload: dict) -> dict:
     """Check and apply one event; raises PayloadError / Invalid / NotFound / Conflict."""
-    return APPLIERS[kind](conn, ctx, payloads.parse(kind, payload))
+    parsed = payloads.parse(kind, payload)  # refuses an unknown kind with the list of known ones
+    return APPLIERS[kind](conn, ctx, parsed)

@@ -172,6 +172,10 @@ def place(conn, order: WebOrder, now: int) -> dict:
         raise Invalid("channel must be 'web' or 'app'")
     if order.fulfilment == "pickup" and not order.pickup_store_id:
         raise Invalid("pickup_store_id: choose the store to collect the order from")
+    if order.fulfilment == "pickup":
+        site = next((s for s in ordering.sites(conn) if s.id == order.pickup_store_id), None)
+        if site is None or site.kind != "store":
+            raise NotFound(f"pickup store {order.pickup_store_id!r} is not a store of this chain")
     contact = check_contact(order.contact, order.fulfilment)
     store_id = _price_store(conn, order)
     lines, products = _cart(conn, order, store_id, now)
