@@ -1,7 +1,6 @@
 """``serve``: run the HTTP API."""
 from __future__ import annotations
 
-from ..api.server import serve
 from .common import add_db
 
 
@@ -14,5 +13,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..api.server import serve  # FastAPI and uvicorn load only for this command
+
     serve(args.db, args.host, args.port)
     return 0
