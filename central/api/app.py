@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from ..errors import Conflict, Gone, Invalid, NotFound
-from ..payloads import describe
 from ..storage import Database, transaction
 from ..storage.versions import purge_tombstones
 from .limits import MAX_BODY_BYTES, BodyLimit
@@ -65,4 +64,4 @@ def create_app(db: Database | str | Path, *, clock: Callable[[], float] = time.t
     return app
 
 
-__all__ = ["create_app", "describe"]
+__all__ = ["create_app"]

@@ -154,3 +154,22 @@ def test_loyalty_signs_are_checked(p1, db):
     answer = p1.send([event(1, "sale", wrong)])["results"][0]
     assert answer["status"] == "rejected" and "redeem points must be negative" in answer["reason"]
     assert customers.balance(db, "C1") == 500
+
+
+def test_overlapping_retries_of_one_batch_apply_each_event_once(p1, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import Api
+
+    batch = [event(n, "sale", sale(f"MSK1-P1-00000{n}", [("1001", 1000, 9990)], customer_id="C1", earn=10))
+             for n in range(1, 6)]
+    clients = [Api(p1.url, p1.token, "MSK1", "P1") for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda c: c.send(batch), clients))
+    for n in range(5):
+        statuses = sorted(a["results"][n]["status"] for a in answers)
+        assert statuses == ["accepted", "duplicate", "duplicate", "duplicate"]
+    p1.send(batch)
+    assert ledger.counts(db, "MSK1", "P1") == {"accepted": 5}
+    assert on_hand(db, "MSK1", "1001") == 10_000 - 5000
+    assert customers.balance(db, "C1") == 500 + 50
