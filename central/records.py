@@ -258,7 +258,9 @@ def customer(row: Mapping) -> tuple[tuple, list[tuple[str, int]], int]:
         if not isinstance(card, Mapping):
             raise Invalid(f"{where}: cards must be a list of {{number, blocked}}")
         cards.append((ident(card, "number", where), flag(card, "blocked", where, False)))
-    phone = text(row, "phone", where, required=False, max_len=32)
+    # A protocol-shaped row carries only the last four digits; they are all the feed shows.
+    phone = text(row, "phone", where, required=False, max_len=32) or text(row, "phone_last4", where, required=False,
+                                                                           max_len=4)
     columns = (ident(row, "id", where), text(row, "first_name", where, max_len=100),
                text(row, "last_name", where, required=False, max_len=100),
                text(row, "tier", where, required=False, default="base", max_len=32), phone,

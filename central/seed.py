@@ -88,7 +88,7 @@ def load(conn: sqlite3.Connection, demo, now: int) -> SeedSummary:
             for chunk in _converted(demo.customers(), records.customer):
                 customers.upsert_customers(conn, chunk, at=now, fresh=True)
                 summary.add("customers", len(chunk))
-        promotions_seen: set[str] = set()
+        promotions: dict[str, list[dict]] = {}
         for loc in locations:
             location_id, kind = loc[0], loc[3]
             with transaction(conn):
@@ -105,10 +105,17 @@ def load(conn: sqlite3.Connection, demo, now: int) -> SeedSummary:
                 settings, keys = _split_settings(demo.settings(location_id))
                 chain.upsert_settings(conn, location_id, settings)
                 chain.upsert_signing_keys(conn, location_id, keys)
-                _load_promotions(conn, demo.promotions(location_id), location_id, promotions_seen, summary)
-            with transaction(conn):
-                for row in demo.orders(location_id):
+            promotions[location_id] = list(demo.promotions(location_id))
+        with transaction(conn):
+            _load_promotions(conn, promotions, summary)
+        with transaction(conn):
+            loaded: set[str] = set()
+            for store_id in summary.stores:
+                for row in demo.orders(store_id):
+                    if row.get("id") in loaded:  # listed for its pickup store and for its source
+                        continue
                     _load_order(conn, row, now)
+                    loaded.add(row.get("id"))
                     summary.add("orders", 1)
     finally:
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -117,21 +124,40 @@ def load(conn: sqlite3.Connection, demo, now: int) -> SeedSummary:
     return summary
 
 
-def _load_promotions(conn, rows: Iterable[dict], store_id: str, seen: set[str], summary: SeedSummary) -> None:
-    """A promotion row with ``store_id`` null (or absent) is chain-wide and loaded once."""
-    own, chain_wide = [], []
-    for row in rows:
-        scope = row.get("store_id", store_id)
+def _load_promotions(conn, per_store: dict[str, list[dict]], summary: SeedSummary) -> None:
+    """Sort promotions into chain-wide and store ones, then write them.
+
+    A row saying ``store_id`` is taken at its word (null: chain-wide). Otherwise a
+    promotion the generator gives for every store is chain-wide (one row every store
+    reads) and one given for a single store is that store's.
+    """
+    seen: dict[str, tuple[dict, list[str]]] = {}
+    for store_id, rows in per_store.items():
+        for row in rows:
+            promo_id = str(row.get("id"))
+            if promo_id in seen:
+                seen[promo_id][1].append(store_id)
+            else:
+                seen[promo_id] = (row, [store_id])
+    chain_wide, own = [], {}
+    for promo_id, (row, stores) in seen.items():
+        if "store_id" in row:
+            scope = row["store_id"]
+        elif len(stores) == len(per_store) and len(stores) > 1:
+            scope = None
+        elif len(stores) == 1:
+            scope = stores[0]
+        else:
+            raise Invalid(f"demo promotion {promo_id} is given for stores {', '.join(stores)} but not all: "
+                          "it needs a store_id")
         if scope is None:
-            if row.get("id") in seen:
-                continue
-            seen.add(row.get("id"))
             chain_wide.append(records.promotion(row))
         else:
-            own.append(records.promotion(row))
+            own.setdefault(scope, []).append(records.promotion(row))
     catalogue.upsert_promotions(conn, None, chain_wide)
-    catalogue.upsert_promotions(conn, store_id, own)
-    summary.add("promotions", len(own) + len(chain_wide))
+    for store_id, rows in own.items():
+        catalogue.upsert_promotions(conn, store_id, rows)
+    summary.add("promotions", len(seen))
 
 
 def _load_order(conn, row: dict, now: int) -> None:
