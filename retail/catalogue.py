@@ -455,41 +455,28 @@ def _validate_category(data: Mapping[str, Any]) -> tuple[str, str | None, str, s
 
 
 def upsert_categories(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert or update categories, parents before children.
+    """Insert or update categories; a child may come before its parent.
 
-    A feed may deliver a child before its parent (the parent changed later, or is on the
-    next page). Such a parent is created as a nameless placeholder, hidden from
+    A feed can deliver a child before its parent (the parent changed later, or is on the
+    next page). Rows are written without their parent first and linked after, and a
+    parent that is nowhere yet is created as a nameless placeholder, hidden from
     :func:`categories` until its own row fills it in, so no child row is lost.
     """
     _require_transaction(conn, "upsert_categories")
-    valid = {c[0]: c for c in (_validate_category(r) for r in rows)}
-    ordered: list[tuple] = []
-    placed: set[str] = set()
-
-    def place(cid: str, trail: set[str]) -> None:
-        if cid in placed or cid in trail:
-            return
-        parent = valid[cid][1]
-        if parent in valid:
-            place(parent, trail | {cid})
-        placed.add(cid)
-        ordered.append(valid[cid])
-
-    for cid in valid:
-        place(cid, set())
-    missing = sorted({c[1] for c in ordered if c[1] is not None and c[1] not in valid})
+    valid = list({c[0]: c for c in (_validate_category(r) for r in rows)}.values())
+    conn.executemany(
+        "INSERT INTO categories(id, parent_id, name_ru, name_en, sort) VALUES (?, NULL, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET name_ru = excluded.name_ru, name_en = excluded.name_en, "
+        "sort = excluded.sort",
+        [(cid, ru, en, sort) for cid, _, ru, en, sort in valid],
+    )
     conn.executemany(
         "INSERT INTO categories(id, parent_id, name_ru, name_en, sort) VALUES (?, NULL, '', '', 0) "
         "ON CONFLICT(id) DO NOTHING",
-        [(m,) for m in missing],
+        [(parent,) for _, parent, *_ in valid if parent is not None],
     )
-    conn.executemany(
-        "INSERT INTO categories(id, parent_id, name_ru, name_en, sort) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name_ru = excluded.name_ru, "
-        "name_en = excluded.name_en, sort = excluded.sort",
-        ordered,
-    )
-    return len(ordered)
+    conn.executemany("UPDATE categories SET parent_id = ? WHERE id = ?", [(parent, cid) for cid, parent, *_ in valid])
+    return len(valid)
 
 
 def delete_categories(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
@@ -498,9 +485,7 @@ def delete_categories(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
     ids = list(ids)
     if not all(isinstance(i, str) for i in ids):
         raise CatalogueError("category ids to delete must be text")
-    before = conn.total_changes
-    conn.executemany("DELETE FROM categories WHERE id = ?", [(i,) for i in ids])
-    return conn.total_changes - before
+    return conn.executemany("DELETE FROM categories WHERE id = ?", [(i,) for i in ids]).rowcount
 
 
 # ---------------------------------------------------------------- lookups
