@@ -1,0 +1,223 @@
+"""The sync agent: one cycle (push, pull, push) and the long-running loop around it.
+
+A cycle: ask central's health (reachability, clock offset, the change counter used to
+estimate progress), push pending events (so the feeds that follow already reflect this
+terminal's sales), pull every feed, then push what was sold meanwhile. Each page and each
+batch of answers commits on its own, so a cycle cut short by a crash, a timeout or a
+stop keeps everything it finished and repeats nothing harmful.
+
+The loop (:meth:`Agent.run`) runs a cycle at start, then every ``interval`` seconds, and
+at once when a sync request row appears (polled twice a second, so "Sync now" starts
+within a second). A failed cycle is retried with exponential backoff and jitter (1 s to
+5 min); a request skips the wait. 401/403 stop the agent with ``stopped_reason`` 'bad
+token' / 'forbidden' instead of hammering central: a technician registers a new token.
+A heartbeat thread refreshes ``sync_status.heartbeat_at`` every two seconds, so the apps
+can tell a live agent from a killed one.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retail.store import connect
+
+from . import identity, state
+from .backoff import Backoff
+from .client import CentralClient
+from .errors import AuthError, NotRegistered, ProtocolError, SyncError, TransportError
+from .pull import FEED_ORDER, PAGE_LIMIT, PullReport, pull_all
+from .push import BATCH, PushReport, push_pending
+
+log = logging.getLogger("sync.agent")
+
+INTERVAL_S = 30.0
+POLL_S = 0.5
+HEARTBEAT_S = 2.0
+EXIT_OK, EXIT_FAILED, EXIT_NOT_REGISTERED, EXIT_STOPPED = 0, 1, 2, 3
+
+
+@dataclass
+class CycleReport:
+    ok: bool = True
+    error: str | None = None
+    pushed: list[PushReport] = field(default_factory=list)
+    pulled: PullReport | None = None
+    seconds: float = 0.0
+    clock_offset_s: float | None = None
+
+    @property
+    def feed_errors(self) -> list[str]:
+        return self.pulled.errors if self.pulled else []
+
+    def summary(self) -> str:
+        if self.error:
+            return f"failed: {self.error}"
+        sent = sum(p.sent for p in self.pushed)
+        dead = sum(p.dead for p in self.pushed)
+        rows = self.pulled.rows if self.pulled else 0
+        text = f"ok: {rows} feed rows, {sent} events sent"
+        if dead:
+            text += f", {dead} dead letters"
+        if self.feed_errors:
+            text = "feeds failed: " + "; ".join(self.feed_errors)
+        return text
+
+
+class Agent:
+    """Syncs the local store at ``db_path`` with central; one per terminal."""
+
+    def __init__(self, db_path: str | Path, *, interval: float = INTERVAL_S, page_limit: int = PAGE_LIMIT,
+                 push_batch: int = BATCH, timeout: tuple[float, float] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db_path = Path(db_path)
+        self.interval = interval
+        self.page_limit = page_limit
+        self.push_batch = push_batch
+        self.progress_cb = progress
+        self.now = clock
+        self.stop_event = threading.Event()
+        self.conn = connect(self.db_path)
+        self.identity = identity.load(self.conn, self.db_path)
+        kwargs = {"timeout": timeout} if timeout else {}
+        self.client = CentralClient(self.identity.central_url, self.identity.store_id, self.identity.terminal_id,
+                                    self.identity.token, **kwargs)
+        self._progress: dict[str, dict[str, int]] = {}
+        self._last_progress_write = 0.0
+
+    def close(self) -> None:
+        self.client.close()
+        self.conn.close()
+
+    # ---------------------------------------------------------------- status helpers
+
+    def _contact(self) -> None:
+        state.contact(self.conn, reachable=bool(self.client.reachable),
+                      last_contact_at=self.client.last_contact_at, clock_offset_s=self.client.clock.offset_s)
+
+    def _on_feed_progress(self, feed: str, done: int, estimated: int) -> None:
+        self._progress[feed] = {"done": done, "estimated": max(done, estimated)}
+        now = time.monotonic()
+        if now - self._last_progress_write >= 0.5 or done >= estimated:
+            self._last_progress_write = now
+            state.set_progress(self.conn, f"pulling {feed}", self._progress, now=self.now())
+        if self.progress_cb is not None:
+            self.progress_cb(feed, done, max(done, estimated))
+
+    def _on_push_progress(self, done: int, total: int) -> None:
+        self._progress["outbox"] = {"done": done, "estimated": total}
+        state.set_progress(self.conn, "pushing", self._progress, now=self.now())
+        if self.progress_cb is not None:
+            self.progress_cb("outbox", done, total)
+
+    # ---------------------------------------------------------------- one cycle
+
+    def cycle(self, feeds=FEED_ORDER) -> CycleReport:
+        """Push, pull, push. Transport and auth errors propagate after the status is written."""
+        report = CycleReport()
+        started = time.monotonic()
+        self._progress = {}
+        state.cycle_started(self.conn, now=self.now())
+        stop = self.stop_event.is_set
+        try:
+            health = self.client.health()
+            head = health.get("version") if type(health.get("version")) is int else None
+            self._contact()
+            state.set_phase(self.conn, "pushing", now=self.now())
+            report.pushed.append(push_pending(self.conn, self.client, batch=self.push_batch, now=self.now,
+                                              should_stop=stop, progress=self._on_push_progress))
+            report.pulled = pull_all(self.conn, self.client, terminal_id=self.identity.terminal_id, feeds=feeds,
+                                     limit=self.page_limit, head=head, progress=self._on_feed_progress,
+                                     should_stop=stop, now=self.now)
+            state.set_phase(self.conn, "pushing", now=self.now())
+            report.pushed.append(push_pending(self.conn, self.client, batch=self.push_batch, now=self.now,
+                                              should_stop=stop, progress=self._on_push_progress))
+        except (TransportError, ProtocolError, AuthError) as exc:
+            report.ok, report.error = False, str(exc)
+            raise
+        finally:
+            report.seconds = time.monotonic() - started
+            report.clock_offset_s = self.client.clock.offset_s
+            self._contact()
+        report.ok = not report.feed_errors
+        return report
+
+    # ---------------------------------------------------------------- the loop
+
+    def _heartbeat(self) -> None:
+        try:
+            conn = connect(self.db_path, migrate_schema=False)
+        except sqlite3.Error as exc:
+            log.warning("heartbeat cannot open the store: %s", exc)
+            return
+        try:
+            while not self.stop_event.wait(HEARTBEAT_S):
+                try:
+                    state.heartbeat(conn, now=self.now())
+                except sqlite3.OperationalError as exc:  # busy behind a long write: next beat
+                    log.debug("heartbeat skipped: %s", exc)
+        finally:
+            conn.close()
+
+    def run(self) -> int:
+        """Run until :meth:`stop` (SIGTERM/SIGINT) or a 401/403; returns the exit status."""
+        state.agent_started(self.conn, os.getpid(), now=self.now())
+        beat = threading.Thread(target=self._heartbeat, name="sync-heartbeat", daemon=True)
+        beat.start()
+        backoff = Backoff()
+        next_at = 0.0
+        code = EXIT_OK
+        try:
+            while not self.stop_event.is_set():
+                requested = state.has_open_request(self.conn)
+                if requested or self.now() >= next_at:
+                    ids = state.take_requests(self.conn, now=self.now())
+                    try:
+                        report = self.cycle()
+                    except AuthError as exc:
+                        state.finish_requests(self.conn, ids, f"stopped: {exc.reason}", now=self.now())
+                        state.stopped(self.conn, exc.reason, str(exc), now=self.now())
+                        log.error("stopped: %s", exc)
+                        code = EXIT_STOPPED
+                        break
+                    except Exception as exc:  # noqa: BLE001 - the agent outlives any one failed cycle
+                        if not isinstance(exc, (SyncError, sqlite3.OperationalError)):
+                            log.exception("unexpected failure in a sync cycle")
+                        retry_after = exc.retry_after if isinstance(exc, TransportError) else None
+                        delay = backoff.next_delay(retry_after)
+                        next_at = self.now() + delay
+                        message = str(exc) or type(exc).__name__
+                        state.cycle_done(self.conn, ok=False, error=message, next_run_at=next_at, now=self.now())
+                        state.finish_requests(self.conn, ids, f"failed: {message}", now=self.now())
+                        log.warning("sync failed (%s); next try in %.0f s", message, delay)
+                    else:
+                        backoff.reset()
+                        next_at = self.now() + self.interval
+                        state.cycle_done(self.conn, ok=report.ok, error="; ".join(report.feed_errors) or None,
+                                         next_run_at=next_at, now=self.now())
+                        state.finish_requests(self.conn, ids, report.summary(), now=self.now())
+                        log.info("sync %s in %.1f s", report.summary(), report.seconds)
+                    continue
+                self.stop_event.wait(POLL_S)
+        finally:
+            self.stop_event.set()
+            beat.join(timeout=5)
+            if code != EXIT_STOPPED:
+                state.agent_exited(self.conn, now=self.now())
+        return code
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def open_agent(db_path: str | Path, **kwargs) -> Agent:
+    """An agent for ``db_path``; raises :class:`NotRegistered` with the command to run."""
+    if not Path(db_path).exists():
+        raise NotRegistered(f"no local store at {db_path}: run `python -m sync register --db {db_path} ...` first")
+    return Agent(db_path, **kwargs)

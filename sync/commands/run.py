@@ -1,0 +1,36 @@
+"""``run``: the long-running agent (until SIGTERM/SIGINT, or a 401/403 from central)."""
+from __future__ import annotations
+
+import signal
+
+from ..agent import INTERVAL_S, open_agent
+from ..progress import for_stream
+from .common import add_db
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="keep syncing: every --interval seconds and at once on `sync request`")
+    add_db(p)
+    p.add_argument("--interval", type=float, default=INTERVAL_S, help=f"seconds between cycles (default {INTERVAL_S:g})")
+    p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 10000)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.interval <= 0:
+        raise ValueError("--interval must be more than 0 seconds")
+    bar = for_stream()
+    extra = {"page_limit": args.page_limit} if args.page_limit else {}
+    agent = open_agent(args.db, interval=args.interval, progress=bar, **extra)
+
+    def stop(signum, frame) -> None:
+        agent.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        return agent.run()
+    finally:
+        if bar is not None:
+            bar.close()
+        agent.close()

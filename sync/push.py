@@ -1,0 +1,144 @@
+"""Pushing the outbox: pending events to central in ``seq`` order, in batches.
+
+Each answer is recorded per event in one short transaction: ``accepted`` and
+``duplicate`` acknowledge the event with central's result (a duplicate carries the
+first result, which is how a lost acknowledgement heals: central committed, the answer
+never arrived, the retry is told ``duplicate``); ``rejected`` counts an attempt through
+:func:`retail.outbox.reject`, which makes the event a dead letter after N attempts -
+one attempt per push run, so a terminal offline for a day does not burn them all in a
+second; ``deferred`` (central waits for an earlier sequence number first) ends the run.
+
+A transport failure (timeout, reset, 502/503/504) changes nothing locally: the whole
+batch is sent again later, and central's de-duplication makes that safe. A batch that
+central answers with another 5xx may hold an event central cannot digest: the batch is
+split in halves, first half first (central applies a terminal's events strictly in
+order), down to the one event that fails; that event is charged an attempt - but only
+when central's health check passes, so a central that fails everything does not turn
+the whole outbox into dead letters. A 413 (batch too large) splits the same way.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from retail import outbox
+from retail.store import transaction
+
+from .client import CentralClient
+from .errors import ServerError, TooLarge
+
+BATCH = 200
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    dead: int = 0
+    deferred: int = 0
+    batches: int = 0
+    poison: list[int] = field(default_factory=list)  # seqs central failed on alone
+    acked_through: int | None = None
+
+
+def pending_after(conn: sqlite3.Connection, after: int, limit: int) -> list[outbox.Event]:
+    """Pending events with ``seq > after``, oldest first (``outbox.pending`` has no ``after``)."""
+    rows = conn.execute(
+        "SELECT seq, id, kind, payload, payload_hash, created_at, attempts FROM outbox "
+        "WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
+    return [outbox.Event(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+
+def wire(event: outbox.Event) -> dict:
+    return {"seq": event.seq, "id": event.id, "kind": event.kind, "payload": event.payload,
+            "payload_hash": event.payload_hash, "created_at": event.created_at}
+
+
+def _record(conn: sqlite3.Connection, events: list[outbox.Event], answer: dict, report: PushReport,
+            max_attempts: int, now: int) -> bool:
+    """Store central's per-event answers; True when central deferred some (stop this run)."""
+    sent = {e.seq: e for e in events}
+    deferred = False
+    with transaction(conn):
+        for r in answer.get("results", []):
+            if not isinstance(r, dict):
+                continue
+            seq, status = r.get("seq"), r.get("status")
+            event = sent.get(seq) if type(seq) is int else None
+            if event is None or r.get("id", event.id) != event.id:
+                continue
+            if status in ("accepted", "duplicate"):
+                result = r.get("result")
+                outbox.acknowledge(conn, seq, result if isinstance(result, dict) else {}, now=now)
+                if status == "accepted":
+                    report.accepted += 1
+                else:
+                    report.duplicate += 1
+            elif status == "rejected":
+                reason = r.get("reason") if isinstance(r.get("reason"), str) else "rejected by central"
+                report.rejected += 1
+                if outbox.reject(conn, seq, reason, max_attempts=max_attempts) == "dead":
+                    report.dead += 1
+            elif status == "deferred":
+                report.deferred += 1
+                deferred = True
+    if type(answer.get("acked_through")) is int:
+        report.acked_through = answer["acked_through"]
+    return deferred
+
+
+def _blame(conn: sqlite3.Connection, client: CentralClient, event: outbox.Event, exc: Exception,
+           report: PushReport, max_attempts: int) -> None:
+    """Charge one attempt to an event central fails on alone, if central is otherwise well."""
+    client.health()  # raises TransportError when central is generally unwell: blame nobody
+    report.poison.append(event.seq)
+    with transaction(conn):
+        status = outbox.reject(conn, event.seq, f"central failed on this event alone: {exc}",
+                               max_attempts=max_attempts)
+    if status == "dead":
+        report.dead += 1
+
+
+def _send(conn, client: CentralClient, events: list[outbox.Event], report: PushReport, max_attempts: int,
+          now: Callable[[], float]) -> bool:
+    """Send ``events``, splitting on 5xx/413; returns True when the run must stop (deferred)."""
+    try:
+        answer = client.post_events([wire(e) for e in events])
+    except (ServerError, TooLarge) as exc:
+        if len(events) == 1:
+            _blame(conn, client, events[0], exc, report, max_attempts)
+            return False
+        half = len(events) // 2
+        if _send(conn, client, events[:half], report, max_attempts, now):
+            return True
+        return _send(conn, client, events[half:], report, max_attempts, now)
+    report.batches += 1
+    report.sent += len(events)
+    return _record(conn, events, answer, report, max_attempts, int(now()))
+
+
+def push_pending(conn: sqlite3.Connection, client: CentralClient, *, batch: int = BATCH,
+                 max_attempts: int = outbox.MAX_ATTEMPTS, now: Callable[[], float] = time.time,
+                 should_stop: Callable[[], bool] = lambda: False,
+                 progress: Callable[[int, int], None] | None = None) -> PushReport:
+    """Send every pending event once (at most); transport failures propagate to the caller."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    report = PushReport()
+    total = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    after = 0
+    while not should_stop():
+        events = pending_after(conn, after, batch)
+        if not events:
+            break
+        if _send(conn, client, events, report, max_attempts, now):
+            break
+        after = events[-1].seq
+        if progress is not None:
+            progress(report.sent, max(total, report.sent))
+    return report
