@@ -1,0 +1,111 @@
+"""A tiny loopback HTTP proxy for fault tests: forward, drop the answer, fail, or slow down.
+
+It sits between a terminal and central on 127.0.0.1. Each request is forwarded as is
+(body, headers, gzip and all) unless :attr:`Proxy.rule` says otherwise for it:
+
+- ``"pass"``: forward, return central's answer;
+- ``"drop"``: forward, let central commit, then close the connection without answering
+  (the lost acknowledgement);
+- ``"refuse"``: close the connection without forwarding (central unreachable);
+- ``(status, body)`` or ``(status, body, headers)``: answer that instead, without
+  forwarding (a 500 from a broken central, a 503 with Retry-After from a load balancer);
+- ``("delay", seconds)``: forward after sleeping (a slow network).
+
+``rule`` is a function ``(method, path, body_bytes) -> action``; the body is inflated
+when it was sent gzip-compressed, so a rule can look for an event id. Every request is
+logged in :attr:`Proxy.seen` as ``(method, path, action)``.
+"""
+from __future__ import annotations
+
+import gzip
+import http.client
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+Action = str | tuple
+
+HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"}
+
+
+class Proxy:
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host, self.upstream_port = parts.hostname, parts.port
+        self.rule: Callable[[str, str, bytes], Action] = lambda method, path, body: "pass"
+        self.seen: list[tuple[str, str, Action]] = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                plain = body
+                if self.headers.get("Content-Encoding", "").lower() == "gzip" and body:
+                    try:
+                        plain = gzip.decompress(body)
+                    except OSError:
+                        plain = body
+                action = proxy.rule(self.command, self.path, plain)
+                with proxy._lock:
+                    proxy.seen.append((self.command, self.path, action))
+                if action == "refuse":
+                    self.close_connection = True
+                    return
+                if isinstance(action, tuple) and action and isinstance(action[0], int):
+                    status, text = action[0], action[1]
+                    extra = action[2] if len(action) > 2 else {}
+                    data = text.encode() if isinstance(text, str) else text
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    for k, v in extra.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if isinstance(action, tuple) and action[0] == "delay":
+                    time.sleep(action[1])
+                upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                    upstream.request(self.command, self.path, body=body or None, headers=headers)
+                    resp = upstream.getresponse()
+                    data = resp.read()
+                    if action == "drop":
+                        self.close_connection = True
+                        return
+                    self.send_response(resp.status)
+                    for k, v in resp.getheaders():
+                        if k.lower() not in HOP_HEADERS and k.lower() != "content-length":
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    upstream.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="test-proxy", daemon=True)
+        self.thread.start()
+
+    def requests_to(self, fragment: str) -> list[tuple[str, str, Action]]:
+        with self._lock:
+            return [s for s in self.seen if fragment in s[1]]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
