@@ -7,14 +7,13 @@ transaction (the agent commits a page with its cursor) and work in chunks with
 
 They keep two derived structures in step with ``products``:
 
-- ``barcodes``: one row per code. A valid GTIN is stored in one canonical form
+- ``barcodes``: one row per code. A GTIN is stored in one canonical form
   (:func:`barcode_key`), so a UPC-A, an EAN-13 and a GTIN-14 of the same item meet;
   a code that moves to another product goes with its newest row (last writer wins).
-- ``product_search``, the contentless FTS5 index. It cannot give back what it indexed,
-  so a product's old terms are removed by recomputing :func:`retail.search.terms_for`
-  from the old row and the brand's current name. The index therefore always holds the
-  terms of the current row with the current brand name: renaming or deleting a brand
-  re-indexes its products. A row whose terms did not change is not touched in the index,
+- ``product_search``, the contentless FTS5 index (see retail.search). It cannot give
+  back what it indexed, so a row's old terms are removed by recomputing
+  :func:`retail.search.terms_for` from the old row (and :func:`retail.search.brand_terms`
+  from a brand's old name). A row whose terms did not change is not touched in the index,
   and an unchanged row is not written at all (feeds resend rows).
 
 Lookups return :class:`Product` (or None when nothing matches): any string is a valid
@@ -265,18 +264,8 @@ def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield batch
 
 
-def _brand_names(conn: sqlite3.Connection, ids: Iterable[str | None]) -> dict[str, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        "SELECT id, name FROM brands WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(wanted),)
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def _terms(name_ru: str, name_en: str, brand_id: str | None, brands: Mapping[str, str]) -> str:
-    return _search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand": brands.get(brand_id or "")})
+def _terms(name_ru: str, name_en: str, brand_id: str | None) -> str:
+    return _search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id})
 
 
 _FTS_INSERT = "INSERT INTO product_search(rowid, terms) VALUES (?, ?)"
@@ -318,7 +307,6 @@ def _upsert_chunk(conn: sqlite3.Connection, batch: list[ProductRow]) -> Counts:
     old_codes: dict[str, set[str]] = {}
     for code, sku in conn.execute("SELECT code, sku FROM barcodes WHERE sku IN (SELECT value FROM json_each(?))", (skus,)):
         old_codes.setdefault(sku, set()).add(code)
-    brands = _brand_names(conn, [r.brand_id for r in rows] + [o[7] for o in old.values()])
 
     inserts, updates, fts_delete, fts_insert = [], [], [], []
     code_deletes, code_inserts, plu_takes = [], [], []
@@ -330,7 +318,7 @@ def _upsert_chunk(conn: sqlite3.Connection, batch: list[ProductRow]) -> Counts:
         had = old_codes.get(row.sku, set())
         if prev is None:
             inserts.append((next_id, *values))
-            fts_insert.append((next_id, _terms(row.name_ru, row.name_en, row.brand_id, brands)))
+            fts_insert.append((next_id, _terms(row.name_ru, row.name_en, row.brand_id)))
             next_id += 1
         elif prev[1:] == values and had == set(row.barcodes):
             unchanged += 1
@@ -339,8 +327,8 @@ def _upsert_chunk(conn: sqlite3.Connection, batch: list[ProductRow]) -> Counts:
             pid = prev[0]
             if prev[1:] != values:
                 updates.append((*values[1:], pid))
-            old_terms = _terms(prev[2], prev[3], prev[7], brands)
-            new_terms = _terms(row.name_ru, row.name_en, row.brand_id, brands)
+            old_terms = _terms(prev[2], prev[3], prev[7])
+            new_terms = _terms(row.name_ru, row.name_en, row.brand_id)
             if old_terms != new_terms:
                 fts_delete.append((pid, old_terms))
                 fts_insert.append((pid, new_terms))
@@ -379,8 +367,7 @@ def delete_products(conn: sqlite3.Connection, skus: Iterable[str]) -> int:
             "SELECT id, name_ru, name_en, brand_id FROM products WHERE sku IN (SELECT value FROM json_each(?))",
             (json.dumps(batch),),
         ).fetchall()
-        brands = _brand_names(conn, [r[3] for r in found])
-        conn.executemany(_FTS_DELETE, [(r[0], _terms(r[1], r[2], r[3], brands)) for r in found])
+        conn.executemany(_FTS_DELETE, [(r[0], _terms(r[1], r[2], r[3])) for r in found])
         conn.executemany("DELETE FROM products WHERE id = ?", [(r[0],) for r in found])
         removed += len(found)
     return removed
@@ -389,18 +376,13 @@ def delete_products(conn: sqlite3.Connection, skus: Iterable[str]) -> int:
 # ---------------------------------------------------------------- brands and categories
 
 
-def _reindex_brand(conn: sqlite3.Connection, brand_id: str, old_name: str | None, new_name: str | None) -> None:
-    """Swap a brand's products' search terms from its old name to its new one."""
-    if (old_name or "") == (new_name or ""):
-        return
-    before, after = {brand_id: old_name or ""}, {brand_id: new_name or ""}
-    rows = conn.execute("SELECT id, name_ru, name_en FROM products WHERE brand_id = ?", (brand_id,)).fetchall()
-    conn.executemany(_FTS_DELETE, [(r[0], _terms(r[1], r[2], brand_id, before)) for r in rows])
-    conn.executemany(_FTS_INSERT, [(r[0], _terms(r[1], r[2], brand_id, after)) for r in rows])
+def _brand_name(conn: sqlite3.Connection, brand_id: str) -> str | None:
+    row = conn.execute("SELECT name FROM brands WHERE id = ?", (brand_id,)).fetchone()
+    return None if row is None else row[0]
 
 
 def upsert_brands(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert or update brands (``{"id", "name"}``); renamed brands' products are re-indexed."""
+    """Insert or update brands (``{"id", "name"}``) and their rows in the search index."""
     _require_transaction(conn, "upsert_brands")
     valid = []
     for data in rows:
@@ -408,32 +390,35 @@ def upsert_brands(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -
             raise CatalogueError(f"a brand row must be an object, got {type(data).__name__}")
         bid = _ident(data, "id", "brand")
         name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
+        if type(name) is not str or not name.strip():
             raise CatalogueError(f"brand {bid}: name must be non-empty text, got {name!r}")
         valid.append((bid, name))
     for bid, name in valid:
-        old = _brand_names(conn, [bid]).get(bid)
+        old = _brand_name(conn, bid)
         if old == name:
             continue
+        rowid = _search.brand_rowid(bid)
+        if old is not None:
+            conn.execute(_FTS_DELETE, (rowid, _search.brand_terms(old)))
         conn.execute(
             "INSERT INTO brands(id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
             (bid, name),
         )
-        _reindex_brand(conn, bid, old, name)
+        conn.execute(_FTS_INSERT, (rowid, _search.brand_terms(name)))
     return len(valid)
 
 
 def delete_brands(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
-    """Remove brands; their products stay and are re-indexed without the brand name."""
+    """Remove brands and their search rows; their products stay, no longer found by brand."""
     _require_transaction(conn, "delete_brands")
     removed = 0
     for bid in ids:
         if not isinstance(bid, str):
             raise CatalogueError(f"brand ids to delete must be text, got {bid!r}")
-        old = _brand_names(conn, [bid]).get(bid)
+        old = _brand_name(conn, bid)
         if old is None:
             continue
-        _reindex_brand(conn, bid, old, None)
+        conn.execute(_FTS_DELETE, (_search.brand_rowid(bid), _search.brand_terms(old)))
         conn.execute("DELETE FROM brands WHERE id = ?", (bid,))
         removed += 1
     return removed
@@ -635,10 +620,16 @@ def browse(conn: sqlite3.Connection, category_id: str, offset: int = 0, limit: i
             if skip >= count:
                 skip -= count
                 continue
-        rows = conn.execute(
-            _PRODUCT_SQL + "WHERE p.category_id = ? AND p.active = 1 ORDER BY p.name_ru, p.id LIMIT ? OFFSET ?",
+        # The page's ids first (index only, plus the names of one prefix group to sort),
+        # then the full rows of just those.
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM products WHERE category_id = ? AND active = 1 "
+            "ORDER BY substr(name_ru, 1, 4), name_ru, id LIMIT ? OFFSET ?",
             (cid, need, skip),
-        ).fetchall()
+        )]
         skip = 0
-        page.extend(_product(r) for r in rows)
+        found = {r["id"]: _product(r) for r in conn.execute(
+            _PRODUCT_SQL + "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+        )}
+        page.extend(found[i] for i in ids if i in found)
     return page

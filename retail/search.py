@@ -2,14 +2,24 @@
 
 Text on both sides goes through :func:`normalize` (case folded, ё -> е, anything that is
 not a letter or a digit becomes a space), so ``Молоко 3,2%``, ``молоко 3.2`` and
-``МОЛОКО 3 2`` meet. The index (``product_search``, contentless FTS5) holds
-:func:`terms_for` of every product; retail.catalogue keeps it in step and, with no
-``contentless_delete`` in SQLite 3.40, removes a product's old terms by recomputing them
-from its old row, so :func:`terms_for` must stay a pure function of the row.
+``МОЛОКО 3 2`` meet. The index (``product_search``, contentless FTS5) holds two kinds of
+rows, both kept in step by retail.catalogue:
+
+- a product (rowid = products.id > 0): :func:`terms_for`, its names' words and an opaque
+  token for its brand (:func:`brand_token`, a private-use character no typed word can
+  contain);
+- a brand (rowid = :func:`brand_rowid` < 0): :func:`brand_terms`, the words of its name.
+
+With no ``contentless_delete`` in SQLite 3.40, old terms are removed by recomputing them
+from the old row, so both functions are pure functions of one row. Keeping brand names
+out of product rows means renaming a brand rewrites one index row, not thousands, and
+spares a million-row load an index on ``products.brand_id``.
 
 A query matches products that have every query word as a word prefix (``"мол"* AND
-"3"*``). Words are quoted and passed as one bound parameter, so FTS operators (AND, OR,
-NEAR, ``*``, ``^``, quotes) and SQL text in a query are just words to look for.
+"3"*``); a word of three letters or more that starts a word of a brand's name also
+matches that brand's products (``("прост"* OR "<token>")``). Words are quoted and passed
+as one bound parameter, so FTS operators (AND, OR, NEAR, ``*``, ``^``, quotes) and SQL
+text in a query are just words to look for.
 
 Ranking is done in Python over a capped candidate set: at most :data:`CANDIDATES` rows
 come from the index in rowid order (cheap even when a one-letter prefix matches 100 000
@@ -22,12 +32,13 @@ or a barcode puts that product first.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from . import catalogue as _catalogue
@@ -37,6 +48,9 @@ MAX_QUERY_CHARS = 256   # longer input is not something a person typed to find a
 MAX_WORDS = 8           # distinct words after dropping those that prefix another word
 MAX_LIMIT = 200
 LANGS = ("ru", "en")
+BRAND_MIN_CHARS = 3     # shorter words match too many brands to be worth expanding
+MAX_BRANDS = 20         # brands one query word may expand to
+BRAND_MARK = "\ue000"   # private use: a token character to unicode61, never a word to normalize()
 
 
 class SearchError(ValueError):
@@ -84,17 +98,44 @@ def normalize(text: str) -> str:
 
 
 def terms_for(product: Mapping[str, Any]) -> str:
-    """The text indexed for a product: normalised Russian name, English name and brand.
+    """The text indexed for a product: its names' words, each once, and its brand's token.
 
-    ``product`` needs ``name_ru`` and ``name_en``; ``brand`` (the brand's name, not its
-    id) may be missing or None. SKUs and barcodes are not indexed: the exact-code shortcut
-    in :func:`search` finds them, and digit prefixes of a million codes would make every
-    query with a number (``молоко 3,2``) match most of the catalogue. Each word is given
-    once: positions are never queried, and a word both names share ("3,2%" and "3.2%")
-    would only make the index bigger and slower to build.
+    ``product`` needs ``name_ru`` and ``name_en``; ``brand_id`` may be missing or None.
+    SKUs and barcodes are not indexed: the exact-code shortcut in :func:`search` finds
+    them, and digit prefixes of a million codes would make every query with a number
+    (``молоко 3,2``) match most of the catalogue. Each word is given once: positions are
+    never queried, and a word both names share ("3,2%" and "3.2%") would only make the
+    index bigger and slower to build.
     """
-    text = product["name_ru"] + " " + product["name_en"] + " " + (product.get("brand") or "")
-    return " ".join(dict.fromkeys(_words(text)))
+    words = dict.fromkeys(_words(product["name_ru"] + " " + product["name_en"]))
+    brand = product.get("brand_id")
+    if brand:
+        words[brand_token(brand)] = None
+    return " ".join(words)
+
+
+def _brand_hash(brand_id: str) -> int:
+    # blake2b, not hash(): the value must be the same in every process, forever.
+    return int.from_bytes(hashlib.blake2b(brand_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def brand_rowid(brand_id: str) -> int:
+    """The brand's row in ``product_search``: negative, below every product's id."""
+    return -1 - _brand_hash(brand_id)
+
+
+def brand_token(brand_id: str) -> str:
+    """The token a brand's products carry; :func:`brand_rowid` gives it back (see _token_of)."""
+    return _token_of(brand_rowid(brand_id))
+
+
+def _token_of(rowid: int) -> str:
+    return f"{BRAND_MARK}{-rowid:x}"
+
+
+def brand_terms(name: str) -> str:
+    """The text indexed for a brand's own row: the words of its name, each once."""
+    return " ".join(dict.fromkeys(_words(name)))
 
 
 def query_words(query: str) -> list[str]:
@@ -117,10 +158,33 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def match_expression(words: list[str], *, prefix: bool = True) -> str:
-    """An FTS5 MATCH string: every word quoted (so it is never an operator), ANDed."""
+def match_expression(words: list[str], *, prefix: bool = True,
+                     brands: Mapping[str, list[str]] | None = None) -> str:
+    """An FTS5 MATCH string: every word quoted (so it is never an operator), ANDed.
+
+    ``brands`` maps a word to the brand tokens it may also stand for.
+    """
     star = "*" if prefix else ""
-    return " AND ".join(_quote(w) + star for w in words)
+    groups = []
+    for word in words:
+        alternatives = [_quote(word) + star] + [_quote(t) for t in (brands or {}).get(word, ())]
+        groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups)
+
+
+def _brand_tokens(conn: sqlite3.Connection, words: list[str]) -> dict[str, list[str]]:
+    """For each long enough word, the tokens of the brands with a name word it starts."""
+    out = {}
+    for word in words:
+        if len(word) < BRAND_MIN_CHARS:
+            continue
+        rows = conn.execute(
+            "SELECT rowid FROM product_search WHERE product_search MATCH ? AND rowid < 0 LIMIT ?",
+            (_quote(word) + "*", MAX_BRANDS),
+        ).fetchall()
+        if rows:
+            out[word] = [_token_of(r[0]) for r in rows]
+    return out
 
 
 _CANDIDATES_SQL = """
@@ -129,7 +193,7 @@ SELECT p.id, p.sku, p.name_ru, p.name_en, b.name AS brand, p.unit, p.image,
 FROM product_search
 CROSS JOIN products AS p ON p.id = product_search.rowid
 LEFT JOIN brands AS b ON b.id = p.brand_id
-WHERE product_search MATCH ? AND p.active = 1 {category}
+WHERE product_search MATCH ? AND product_search.rowid > 0 AND p.active = 1 {category}
 LIMIT ?
 """
 _IN_CATEGORY = "AND p.category_id IN (SELECT value FROM json_each(?))"
@@ -231,8 +295,10 @@ def search(
         return hits
     if len(words) > MAX_WORDS:
         raise SearchError(f"search for at most {MAX_WORDS} words at a time, not {len(words)}")
+    brands = _brand_tokens(conn, words)
     rows: dict[int, sqlite3.Row] = {}
-    for expression in (match_expression(words, prefix=False), match_expression(words)):
+    for expression in (match_expression(words, prefix=False, brands=brands),
+                       match_expression(words, brands=brands)):
         for row in _candidates(conn, expression, cats):
             rows.setdefault(row["id"], row)
     ranked = sorted(rows.values(), key=lambda r: _rank_key(r, words, lang))

@@ -45,11 +45,12 @@ def indexed(conn: sqlite3.Connection) -> set[tuple[str, int]]:
 
 
 def expected_index(conn: sqlite3.Connection) -> set[tuple[str, int]]:
-    """The (word, product id) pairs the index must hold: terms_for of every current row."""
+    """The (word, rowid) pairs the index must hold, recomputed from the tables."""
     out = set()
-    for pid, name_ru, name_en, brand in conn.execute(
-        "SELECT p.id, p.name_ru, p.name_en, b.name FROM products p LEFT JOIN brands b ON b.id = p.brand_id"
-    ):
-        for word in search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand": brand}).split():
+    for pid, name_ru, name_en, brand_id in conn.execute("SELECT id, name_ru, name_en, brand_id FROM products"):
+        for word in search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id}).split():
             out.add((word, pid))
+    for brand_id, name in conn.execute("SELECT id, name FROM brands"):
+        for word in search.brand_terms(name).split():
+            out.add((word, search.brand_rowid(brand_id)))
     return out

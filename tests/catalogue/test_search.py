@@ -43,17 +43,28 @@ def test_normalize_is_idempotent_and_clean(text):
     assert all(word == "".join(ch for ch in word if ch.isalnum()) for word in once.split())
 
 
-def test_terms_are_deterministic_small_and_include_the_brand():
-    row = {"name_ru": "Молоко 3,2% 1 л", "name_en": "Milk 3.2% 1 l", "brand": "Весёлый молочник"}
-    assert search.terms_for(row) == "молоко 3 2 1 л milk l веселый молочник"
+def test_terms_are_a_pure_function_of_the_row_and_small():
+    row = {"name_ru": "Молоко 3,2% 1 л", "name_en": "Milk 3.2% 1 l", "brand_id": "pq"}
+    token = search.brand_token("pq")
+    assert search.terms_for(row) == "молоко 3 2 1 л milk l " + token
     assert search.terms_for(dict(row)) == search.terms_for(row)
     assert search.terms_for({"name_ru": "Сыр", "name_en": "Cheese"}) == "сыр cheese"
+    assert search.brand_terms("Весёлый молочник") == "веселый молочник"
+
+
+def test_brand_rows_and_tokens_are_stable_and_out_of_reach_of_typing():
+    assert search.brand_rowid("pq") == search.brand_rowid("pq") < 0
+    assert search.brand_rowid("pq") != search.brand_rowid("vv")
+    assert -(2**63) <= search.brand_rowid("x" * 100) < 0
+    token = search.brand_token("pq")
+    assert token.startswith(search.BRAND_MARK) and search.normalize(token) == token[1:]
 
 
 def test_query_words_drop_repeats_and_words_that_prefix_another():
     assert search.query_words("мол молоко МОЛОКО 3,2") == ["молоко", "3", "2"]
     assert search.match_expression(["молоко", "3"]) == '"молоко"* AND "3"*'
     assert search.match_expression(["a"], prefix=False) == '"a"'
+    assert search.match_expression(["мол", "3"], brands={"мол": ["\ue000ab"]}) == '("мол"* OR "\ue000ab") AND "3"*'
 
 
 @pytest.mark.parametrize("query", ["молоко", "Молоко", "МОЛОКО", "мол", "м", "молоко 1"])

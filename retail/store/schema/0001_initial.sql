@@ -75,11 +75,12 @@ CREATE TABLE products (
     active      INTEGER NOT NULL DEFAULT 1,
     location    TEXT NOT NULL DEFAULT '' -- aisle/shelf in this store, if known
 ) STRICT;
--- Browse pages walk one category at a time in name order; the index covers the count.
-CREATE INDEX products_category ON products(category_id, active, name_ru);
+-- Browse pages walk one category at a time in name order. The key holds only the first
+-- four letters of the name (SQLite sorts within a group of equal prefixes): a full-name
+-- key is large and every product lands on a random page of it, which took a first load
+-- of 1M SKUs ~10 s longer. It also covers the per-category count.
+CREATE INDEX products_category ON products(category_id, active, substr(name_ru, 1, 4));
 CREATE UNIQUE INDEX products_plu ON products(plu) WHERE plu IS NOT NULL;
--- A brand's name is part of its products' search terms: renaming it re-indexes them.
-CREATE INDEX products_brand ON products(brand_id) WHERE brand_id IS NOT NULL;
 
 -- Barcodes by retail.catalogue.barcode_key: a GTIN in its 13-digit (EAN-13) form (GTIN-8
 -- as 8 digits, a GTIN-14 with an indicator digit as 14), so a UPC-A, an EAN-13 and a
@@ -90,15 +91,16 @@ CREATE TABLE barcodes (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX barcodes_sku ON barcodes(sku);
 
--- Search: a contentless FTS5 index over retail.search.terms_for(product): the normalised
--- (case-folded, ё -> е, punctuation -> space) Russian and English names and the brand,
--- each word once; rowid = products.id. Prefix indexes make 1-4 letter prefixes cheap at a
--- million SKUs (without one, a prefix reads every matching word's list before the first
--- row: 50-70 ms for a 4-letter prefix of a rich vocabulary, 0.1 ms with it). Merging
--- segments less eagerly (automerge 16) takes a first load of 1M from ~17 s to ~10 s and
--- leaves queries at about 2 ms.
+-- Search: a contentless FTS5 index (see retail.search). Product rows (rowid = products.id)
+-- hold terms_for(product): the normalised (case-folded, ё -> е, punctuation -> space)
+-- Russian and English names, each word once, and an opaque token of the brand; brand rows
+-- (rowid = brand_rowid(id) < 0) hold the words of the brand's name, so renaming a brand
+-- rewrites one row. Prefix indexes make 1-4 letter prefixes cheap at a million SKUs
+-- (without one, a prefix reads every matching word's list before the first row: 50-70 ms
+-- for a 4-letter prefix of a rich vocabulary, 0.1 ms with it). Merging segments less
+-- eagerly (automerge 16) takes a first load of 1M from ~17 s to ~10 s; queries stay ~2 ms.
 -- Contentless keeps the file small; SQLite 3.40 has no contentless_delete, so
--- retail.catalogue deletes a product's old terms by recomputing them from its old row.
+-- retail.catalogue deletes a row's old terms by recomputing them from the old row.
 CREATE VIRTUAL TABLE product_search USING fts5(
     terms, content='', tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4'
 );
