@@ -14,7 +14,7 @@ from typing import Iterator
 from .categories import LEAVES, TOPS
 from .brands import BRANDS
 from .orders import Orders
-from .people import MAX_CUSTOMERS, Customers, staff_rows
+from .people import MAX_CUSTOMERS, STAFF_PLAN, Customers, staff_rows
 from .products import HEROES, MAX_SKUS, PLU_BASE, PLU_MAX, WEIGHED_EVERY, WEIGHED_SLOT, Catalogue, brands, categories
 from .promotions import chain_promotions, store_promotions
 from .stock import PriceBook, Stock, day_start
@@ -30,11 +30,15 @@ def _count(n: int, modulus: int, remainder: int) -> int:
     return (n - remainder + modulus - 1) // modulus if n > remainder else 0
 
 
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
 def _whole(value: object, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise DemoError(f"{what} must be a whole number, got {value!r}")
     if not low <= value <= high:
-        raise DemoError(f"{what} must be between {low:,} and {high:,}, got {value:,}".replace(",", " "))
+        raise DemoError(f"{what} must be between {_n(low)} and {_n(high)}, got {_n(value)}")
     return value
 
 
@@ -174,6 +178,10 @@ class DemoChain:
         """(order number, status, 6-digit pickup code) of the pickup orders at ``store_id``."""
         self._store(store_id)
         return self._orders.pickup_secrets(store_id)
+
+    def staff_pins(self, store_id: str) -> list[tuple[dict, str]]:
+        """The store's staff rows with their demo PINs (the feed carries only hashes)."""
+        return [(row, pin) for row, (_, pin, _) in zip(self.staff(store_id), STAFF_PLAN)]
 
     def demo_customers(self) -> list[dict]:
         """The named demo customers (gold Анна Смирнова, silver Иван Петров, Ольга

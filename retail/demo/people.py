@@ -40,6 +40,9 @@ DEMO_CUSTOMERS = (
 # account is inactive (PIN 3333 must be refused).
 DEMO_PINS = {"cashier": "1111", "manager": "2222", "technician": "9999"}
 INACTIVE_CASHIER_PIN = "3333"
+# Staff ``<store>-S1``..``S4``: (role, demo PIN, active).
+STAFF_PLAN = (("cashier", DEMO_PINS["cashier"], True), ("manager", DEMO_PINS["manager"], True),
+              ("technician", DEMO_PINS["technician"], True), ("cashier", INACTIVE_CASHIER_PIN, False))
 
 
 def customer_id(index: int) -> str:
@@ -126,10 +129,8 @@ def demo_pin_hash(pin: str, salt: bytes) -> str:
 def staff_rows(seed: int, store_id: str) -> list[dict]:
     """A cashier, a manager and a technician with the demo PINs, and a former cashier."""
     rng = random.Random(f"{seed}:staff:{store_id}")
-    people = [("cashier", DEMO_PINS["cashier"], True), ("manager", DEMO_PINS["manager"], True),
-              ("technician", DEMO_PINS["technician"], True), ("cashier", INACTIVE_CASHIER_PIN, False)]
     rows = []
-    for n, (role, pin, active) in enumerate(people, 1):
+    for n, (role, pin, active) in enumerate(STAFF_PLAN, 1):
         female = rng.random() < 0.5
         first = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
         last = last_name(rng.choice(LAST), female)

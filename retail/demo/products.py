@@ -247,6 +247,12 @@ class Catalogue:
         by_leaf: dict[str, list[str]] = {}
         for c in cores:
             by_leaf.setdefault(c.leaf.id, []).append(c.sku)
+        if block:
+            # A leaf with too few products in this block borrows related ones from block 0.
+            for c in self.core_block(0):
+                same = by_leaf.get(c.leaf.id)
+                if same is not None and len(same) < 5 and c.sku not in same:
+                    same.append(c.sku)
         for c in cores:
             yield self._product(rng, c, by_leaf[c.leaf.id])
 
