@@ -110,8 +110,8 @@ def load(conn: sqlite3.Connection, demo, now: int) -> SeedSummary:
             _load_promotions(conn, promotions, summary)
         with transaction(conn):
             loaded: set[str] = set()
-            for store_id in summary.stores:
-                for row in demo.orders(store_id):
+            for loc in locations:  # delivery orders shipping from the warehouse are listed only there
+                for row in demo.orders(loc[0]):
                     if row.get("id") in loaded:  # listed for its pickup store and for its source
                         continue
                     _load_order(conn, row, now)
@@ -177,7 +177,8 @@ def _load_order(conn, row: dict, now: int) -> None:
         for ln in lines:
             stock.reserve(conn, row["id"], ln["line_no"], header["source_id"], ln["sku"], ln["qty_milli"],
                           header["created_at"])
-    if status != "placed":
+    if status != "placed" or row.get("arrived_at"):
         orders.touch(conn, row["id"], row.get("updated_at", now), status=status, ready_at=row.get("ready_at"),
-                     expires_at=row.get("expires_at"))
+                     expires_at=row.get("expires_at"), arrived_at=row.get("arrived_at"),
+                     collected_at=row.get("updated_at") if status == "collected" else None)
     orders.history(conn, row["id"], status, applied=True, at=header["created_at"], staff_id=None, source="seed")

@@ -33,10 +33,10 @@ def insert(conn: sqlite3.Connection, order: dict, lines: list[dict]) -> None:
          order.get("origin_store_id"), order.get("origin_terminal_id"), order.get("event_id"), next_version(conn)),
     )
     conn.executemany(
-        "INSERT INTO order_lines(order_id, line_no, sku, name, qty_milli, unit_price, amount, vat_rate_bp) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO order_lines(order_id, line_no, sku, name, qty_milli, unit_price, amount, vat_rate_bp, "
+        "returned_milli) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(order["id"], ln["line_no"], ln["sku"], ln["name"], ln["qty_milli"], ln["unit_price"], ln["amount"],
-          ln["vat_rate_bp"]) for ln in lines],
+          ln["vat_rate_bp"], ln.get("returned_milli", 0)) for ln in lines],
     )
 
 
