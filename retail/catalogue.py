@@ -264,8 +264,9 @@ def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield batch
 
 
-def _terms(name_ru: str, name_en: str, brand_id: str | None) -> str:
-    return _search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id})
+def _terms(name_ru: str, name_en: str, brand_id: str | None, category_id: str | None) -> str:
+    return _search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id,
+                              "category_id": category_id})
 
 
 _FTS_INSERT = "INSERT INTO product_search(rowid, terms) VALUES (?, ?)"
@@ -318,7 +319,7 @@ def _upsert_chunk(conn: sqlite3.Connection, batch: list[ProductRow]) -> Counts:
         had = old_codes.get(row.sku, set())
         if prev is None:
             inserts.append((next_id, *values))
-            fts_insert.append((next_id, _terms(row.name_ru, row.name_en, row.brand_id)))
+            fts_insert.append((next_id, _terms(row.name_ru, row.name_en, row.brand_id, row.category_id)))
             next_id += 1
         elif prev[1:] == values and had == set(row.barcodes):
             unchanged += 1
@@ -327,8 +328,8 @@ def _upsert_chunk(conn: sqlite3.Connection, batch: list[ProductRow]) -> Counts:
             pid = prev[0]
             if prev[1:] != values:
                 updates.append((*values[1:], pid))
-            old_terms = _terms(prev[2], prev[3], prev[7])
-            new_terms = _terms(row.name_ru, row.name_en, row.brand_id)
+            old_terms = _terms(prev[2], prev[3], prev[7], prev[6])
+            new_terms = _terms(row.name_ru, row.name_en, row.brand_id, row.category_id)
             if old_terms != new_terms:
                 fts_delete.append((pid, old_terms))
                 fts_insert.append((pid, new_terms))
@@ -364,10 +365,11 @@ def delete_products(conn: sqlite3.Connection, skus: Iterable[str]) -> int:
         if bad:
             raise CatalogueError(f"SKUs to delete must be text, got {bad[0]!r}")
         found = conn.execute(
-            "SELECT id, name_ru, name_en, brand_id FROM products WHERE sku IN (SELECT value FROM json_each(?))",
+            "SELECT id, name_ru, name_en, brand_id, category_id FROM products "
+            "WHERE sku IN (SELECT value FROM json_each(?))",
             (json.dumps(batch),),
         ).fetchall()
-        conn.executemany(_FTS_DELETE, [(r[0], _terms(r[1], r[2], r[3])) for r in found])
+        conn.executemany(_FTS_DELETE, [(r[0], _terms(r[1], r[2], r[3], r[4])) for r in found])
         conn.executemany("DELETE FROM products WHERE id = ?", [(r[0],) for r in found])
         removed += len(found)
     return removed

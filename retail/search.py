@@ -5,9 +5,9 @@ not a letter or a digit becomes a space), so ``Молоко 3,2%``, ``молок
 ``МОЛОКО 3 2`` meet. The index (``product_search``, contentless FTS5) holds two kinds of
 rows, both kept in step by retail.catalogue:
 
-- a product (rowid = products.id > 0): :func:`terms_for`, its names' words and an opaque
-  token for its brand (:func:`brand_token`, a private-use character no typed word can
-  contain);
+- a product (rowid = products.id > 0): :func:`terms_for`, its names' words and opaque
+  tokens for its brand and its category (:func:`brand_token`, :func:`category_token`:
+  a private-use character and a hash, which no typed word can contain);
 - a brand (rowid = :func:`brand_rowid` < 0): :func:`brand_terms`, the words of its name.
 
 With no ``contentless_delete`` in SQLite 3.40, old terms are removed by recomputing them
@@ -20,6 +20,10 @@ A query matches products that have every query word as a word prefix (``"мол"
 matches that brand's products (``("прост"* OR "<token>")``). Words are quoted and passed
 as one bound parameter, so FTS operators (AND, OR, NEAR, ``*``, ``^``, quotes) and SQL
 text in a query are just words to look for.
+
+A search within a category ANDs the query with its subtree's category tokens, so FTS5
+skips straight to matches in those categories instead of scanning every match of a short
+prefix for the few that are in a small category (150 ms -> a few ms at 1M SKUs).
 
 Ranking is done in Python over a capped candidate set: at most :data:`CANDIDATES` rows
 come from the index in rowid order (cheap even when a one-letter prefix matches 100 000
@@ -51,6 +55,8 @@ LANGS = ("ru", "en")
 BRAND_MIN_CHARS = 3     # shorter words match too many brands to be worth expanding
 MAX_BRANDS = 20         # brands one query word may expand to
 BRAND_MARK = "\ue000"   # private use: a token character to unicode61, never a word to normalize()
+CATEGORY_MARK = "\ue001"
+MAX_CATEGORY_TOKENS = 64  # a bigger subtree is filtered by a join instead (it is not selective)
 
 
 class SearchError(ValueError):
@@ -108,15 +114,26 @@ def terms_for(product: Mapping[str, Any]) -> str:
     index bigger and slower to build.
     """
     words = dict.fromkeys(_words(product["name_ru"] + " " + product["name_en"]))
-    brand = product.get("brand_id")
+    brand, category = product.get("brand_id"), product.get("category_id")
     if brand:
         words[brand_token(brand)] = None
+    if category:
+        words[category_token(category)] = None
     return " ".join(words)
 
 
-def _brand_hash(brand_id: str) -> int:
+def _hash63(text: str) -> int:
     # blake2b, not hash(): the value must be the same in every process, forever.
-    return int.from_bytes(hashlib.blake2b(brand_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def _brand_hash(brand_id: str) -> int:
+    return _hash63(brand_id)
+
+
+def category_token(category_id: str) -> str:
+    """The token a product in this category carries (its own category, not the ancestors)."""
+    return f"{CATEGORY_MARK}{_hash63(category_id):x}"
 
 
 def brand_rowid(brand_id: str) -> int:
@@ -159,16 +176,20 @@ def _quote(word: str) -> str:
 
 
 def match_expression(words: list[str], *, prefix: bool = True,
-                     brands: Mapping[str, list[str]] | None = None) -> str:
+                     brands: Mapping[str, list[str]] | None = None,
+                     categories: list[str] | None = None) -> str:
     """An FTS5 MATCH string: every word quoted (so it is never an operator), ANDed.
 
-    ``brands`` maps a word to the brand tokens it may also stand for.
+    ``brands`` maps a word to the brand tokens it may also stand for; ``categories``
+    (ids) restricts matches to products directly in one of them.
     """
     star = "*" if prefix else ""
     groups = []
     for word in words:
         alternatives = [_quote(word) + star] + [_quote(t) for t in (brands or {}).get(word, ())]
         groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+    if categories:
+        groups.append("(" + " OR ".join(_quote(category_token(c)) for c in categories) + ")")
     return " AND ".join(groups)
 
 
@@ -296,9 +317,10 @@ def search(
     if len(words) > MAX_WORDS:
         raise SearchError(f"search for at most {MAX_WORDS} words at a time, not {len(words)}")
     brands = _brand_tokens(conn, words)
+    in_index = cats if cats is not None and len(cats) <= MAX_CATEGORY_TOKENS else None
     rows: dict[int, sqlite3.Row] = {}
-    for expression in (match_expression(words, prefix=False, brands=brands),
-                       match_expression(words, brands=brands)):
+    for expression in (match_expression(words, prefix=False, brands=brands, categories=in_index),
+                       match_expression(words, brands=brands, categories=in_index)):
         for row in _candidates(conn, expression, cats):
             rows.setdefault(row["id"], row)
     ranked = sorted(rows.values(), key=lambda r: _rank_key(r, words, lang))

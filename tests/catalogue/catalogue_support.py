@@ -47,8 +47,11 @@ def indexed(conn: sqlite3.Connection) -> set[tuple[str, int]]:
 def expected_index(conn: sqlite3.Connection) -> set[tuple[str, int]]:
     """The (word, rowid) pairs the index must hold, recomputed from the tables."""
     out = set()
-    for pid, name_ru, name_en, brand_id in conn.execute("SELECT id, name_ru, name_en, brand_id FROM products"):
-        for word in search.terms_for({"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id}).split():
+    for pid, name_ru, name_en, brand_id, category_id in conn.execute(
+        "SELECT id, name_ru, name_en, brand_id, category_id FROM products"
+    ):
+        row = {"name_ru": name_ru, "name_en": name_en, "brand_id": brand_id, "category_id": category_id}
+        for word in search.terms_for(row).split():
             out.add((word, pid))
     for brand_id, name in conn.execute("SELECT id, name FROM brands"):
         for word in search.brand_terms(name).split():

@@ -11,7 +11,7 @@ from retail import catalogue, search
 from retail.search import SearchError
 from retail.store import transaction
 
-from catalogue_support import product
+from catalogue_support import SHOP, product
 
 
 def skus(hits):
@@ -44,9 +44,9 @@ def test_normalize_is_idempotent_and_clean(text):
 
 
 def test_terms_are_a_pure_function_of_the_row_and_small():
-    row = {"name_ru": "Молоко 3,2% 1 л", "name_en": "Milk 3.2% 1 l", "brand_id": "pq"}
-    token = search.brand_token("pq")
-    assert search.terms_for(row) == "молоко 3 2 1 л milk l " + token
+    row = {"name_ru": "Молоко 3,2% 1 л", "name_en": "Milk 3.2% 1 l", "brand_id": "pq", "category_id": "milk"}
+    tokens = search.brand_token("pq") + " " + search.category_token("milk")
+    assert search.terms_for(row) == "молоко 3 2 1 л milk l " + tokens
     assert search.terms_for(dict(row)) == search.terms_for(row)
     assert search.terms_for({"name_ru": "Сыр", "name_en": "Cheese"}) == "сыр cheese"
     assert search.brand_terms("Весёлый молочник") == "веселый молочник"
@@ -58,6 +58,8 @@ def test_brand_rows_and_tokens_are_stable_and_out_of_reach_of_typing():
     assert -(2**63) <= search.brand_rowid("x" * 100) < 0
     token = search.brand_token("pq")
     assert token.startswith(search.BRAND_MARK) and search.normalize(token) == token[1:]
+    assert search.category_token("milk") == search.category_token("milk") != search.category_token("milk2")
+    assert search.normalize(search.category_token("milk")) == search.category_token("milk")[1:]
 
 
 def test_query_words_drop_repeats_and_words_that_prefix_another():
@@ -112,6 +114,18 @@ def test_inactive_products_are_not_found(shop):
     assert "1006" not in skus(search.search(shop, "молоко"))
     assert search.search(shop, "топленое") == []
     assert search.search(shop, "1006") == []
+
+
+def test_a_category_subtree_too_big_for_tokens_is_filtered_by_the_join(shop, monkeypatch):
+    monkeypatch.setattr(search, "MAX_CATEGORY_TOKENS", 1)
+    test_category_filter_covers_subcategories(shop)
+
+
+def test_moving_a_product_to_another_category_moves_it_in_filtered_search(shop):
+    with transaction(shop):
+        catalogue.upsert_products(shop, [dict(SHOP["products"][2], category_id="home")])
+    assert "1003" not in skus(search.search(shop, "сыр", category_id="dairy"))
+    assert skus(search.search(shop, "сыр", category_id="home")) == ["1003"]
 
 
 def test_category_filter_covers_subcategories(shop):

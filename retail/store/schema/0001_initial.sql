@@ -93,7 +93,8 @@ CREATE INDEX barcodes_sku ON barcodes(sku);
 
 -- Search: a contentless FTS5 index (see retail.search). Product rows (rowid = products.id)
 -- hold terms_for(product): the normalised (case-folded, ё -> е, punctuation -> space)
--- Russian and English names, each word once, and an opaque token of the brand; brand rows
+-- Russian and English names, each word once, and opaque tokens of the brand and the
+-- category (a search within a category skips straight to its products); brand rows
 -- (rowid = brand_rowid(id) < 0) hold the words of the brand's name, so renaming a brand
 -- rewrites one row. Prefix indexes make 1-4 letter prefixes cheap at a million SKUs
 -- (without one, a prefix reads every matching word's list before the first row: 50-70 ms
