@@ -253,6 +253,17 @@ def _bulk_cache(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(before):d}")
 
 
+def _keys(items: Iterable[str], what: str) -> list[str]:
+    """A list of ids to delete: a bare string would be taken letter by letter, so say so."""
+    if isinstance(items, (str, bytes)):
+        raise CatalogueError(f"{what} to delete must be a list, got the single value {items!r}")
+    items = list(items)
+    bad = [i for i in items if type(i) is not str]
+    if bad:
+        raise CatalogueError(f"{what} to delete must be text, got {bad[0]!r}")
+    return items
+
+
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -360,10 +371,7 @@ def delete_products(conn: sqlite3.Connection, skus: Iterable[str]) -> int:
     """Remove products (tombstones), their barcodes and their search terms; returns how many."""
     _require_transaction(conn, "delete_products")
     removed = 0
-    for batch in _chunks(skus):
-        bad = [s for s in batch if not isinstance(s, str)]
-        if bad:
-            raise CatalogueError(f"SKUs to delete must be text, got {bad[0]!r}")
+    for batch in _chunks(_keys(skus, "SKUs")):
         found = conn.execute(
             "SELECT id, name_ru, name_en, brand_id, category_id FROM products "
             "WHERE sku IN (SELECT value FROM json_each(?))",
@@ -414,9 +422,7 @@ def delete_brands(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
     """Remove brands and their search rows; their products stay, no longer found by brand."""
     _require_transaction(conn, "delete_brands")
     removed = 0
-    for bid in ids:
-        if not isinstance(bid, str):
-            raise CatalogueError(f"brand ids to delete must be text, got {bid!r}")
+    for bid in _keys(ids, "brand ids"):
         old = _brand_name(conn, bid)
         if old is None:
             continue
@@ -469,9 +475,7 @@ def upsert_categories(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]
 def delete_categories(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
     """Remove categories; their subcategories move to the top level (ON DELETE SET NULL)."""
     _require_transaction(conn, "delete_categories")
-    ids = list(ids)
-    if not all(isinstance(i, str) for i in ids):
-        raise CatalogueError("category ids to delete must be text")
+    ids = _keys(ids, "category ids")
     return conn.executemany("DELETE FROM categories WHERE id = ?", [(i,) for i in ids]).rowcount
 
 

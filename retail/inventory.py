@@ -205,6 +205,8 @@ def upsert_stock(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]], in
 
 def delete_stock(conn: sqlite3.Connection, skus: Iterable[str]) -> int:
     _require_transaction(conn, "delete_stock")
+    if isinstance(skus, str):
+        raise InventoryError(f"SKUs to delete must be a list, got the single value {skus!r}")
     return conn.executemany("DELETE FROM stock WHERE sku = ?", [(_text(s, "SKU"),) for s in skus]).rowcount
 
 

@@ -121,6 +121,8 @@ def upsert_prices(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -
 def delete_prices(conn: sqlite3.Connection, keys: Iterable[tuple[str, str, int] | str]) -> int:
     """Remove price rows by ``(sku, kind, valid_from)`` or by feed key; returns how many."""
     _require_transaction(conn, "delete_prices")
+    if isinstance(keys, str):
+        raise PriceError(f"price keys to delete must be a list, got the single value {keys!r}")
     parsed = []
     for key in keys:
         if isinstance(key, str):
@@ -171,6 +173,8 @@ def _shelf(rows: list[_Row], t: int) -> ShelfPrice | None:
 
 
 def _skus(skus: Iterable[str]) -> list[str]:
+    if isinstance(skus, str):
+        raise PriceError(f"SKUs must be a list, got the single value {skus!r}; use price_at for one")
     out = list(dict.fromkeys(skus))
     bad = [s for s in out if not isinstance(s, str)]
     if bad:

@@ -63,20 +63,23 @@ def build(path: Path, count: int, page: int) -> None:
         catalogue.upsert_categories(conn, synthetic.categories())
         catalogue.upsert_brands(conn, synthetic.brands())
     source = synthetic.products(count)
-    gen = load = 0.0
+    gen = load = cpu = 0.0
     while True:
         t0 = time.perf_counter()
         rows = list(itertools.islice(source, page))
         gen += time.perf_counter() - t0
         if not rows:
             break
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with transaction(conn):
             catalogue.upsert_products(conn, rows)
         load += time.perf_counter() - t0
+        cpu += time.process_time() - c0
     print(f"generate {count} rows: {gen:.1f} s (not part of the load)")
-    print(f"upsert_products {count} in pages of {page} (one transaction each): {load:.1f} s "
-          f"({count / load:,.0f} rows/s)")
+    print(f"upsert_products {count} in pages of {page} (one transaction each): {load:.1f} s wall, "
+          f"{cpu:.1f} s CPU of this process ({count / load:,.0f} rows/s wall)")
+    print(f"  machine load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(wall time includes waiting for the CPU)")
     t0 = time.perf_counter()
     for start in range(0, count, page):
         batch = [{"sku": synthetic.sku_of(i), "kind": "regular", "valid_from": 0, "valid_to": None,

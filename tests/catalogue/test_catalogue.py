@@ -312,6 +312,19 @@ def test_bad_brand_and_category_rows(store):
             catalogue.upsert_categories(store, [{"id": "c", "name_ru": "К", "sort": "1"}])
 
 
+def test_a_single_string_is_not_taken_letter_by_letter(shop):
+    with transaction(shop):
+        with pytest.raises(CatalogueError, match="must be a list"):
+            catalogue.delete_products(shop, "1001")  # type: ignore[arg-type]
+        with pytest.raises(CatalogueError, match="must be a list"):
+            catalogue.delete_brands(shop, "pq")  # type: ignore[arg-type]
+        with pytest.raises(CatalogueError, match="must be a list"):
+            catalogue.delete_categories(shop, "milk")  # type: ignore[arg-type]
+        with pytest.raises(CatalogueError, match="must be text"):
+            catalogue.delete_products(shop, [1001])  # type: ignore[list-item]
+    assert catalogue.by_sku(shop, "1") is None and catalogue.by_sku(shop, "1001") is not None
+
+
 def test_writes_outside_a_transaction_are_refused(store):
     for call in (lambda: catalogue.upsert_products(store, []), lambda: catalogue.delete_products(store, []),
                  lambda: catalogue.upsert_brands(store, []), lambda: catalogue.upsert_categories(store, [])):

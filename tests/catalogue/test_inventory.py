@@ -136,6 +136,7 @@ def test_delete_stock(store):
     (lambda c: inventory.upsert_stock(c, ["A"], 1), "object"),
     (lambda c: inventory.upsert_network_stock(c, [{"sku": "A", "location_id": "", "available_milli": 1}]), "location"),
     (lambda c: inventory.delete_network_stock(c, ["A:SPB1"]), "key"),
+    (lambda c: inventory.delete_stock(c, "AB"), "single value"),
 ])
 def test_bad_input_is_refused_with_the_reason(store, call, message):
     with transaction(store):

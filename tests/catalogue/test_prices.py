@@ -131,6 +131,8 @@ def test_bad_questions_are_refused(book):
     for now in (1.5, "now", None, True, -1):
         with pytest.raises(PriceError, match="unix seconds"):
             prices.price_at(book, "milk", now)  # type: ignore[arg-type]
+    with pytest.raises(PriceError, match="single value"):
+        prices.prices_at(book, "milk", T0)  # type: ignore[arg-type]
     with pytest.raises(PriceError, match="SKUs must be text"):
         prices.prices_at(book, ["milk", 5], T0)  # type: ignore[list-item]
     with pytest.raises(PriceError, match="inside retail.store.transaction"):
