@@ -8,7 +8,9 @@ rows, both kept in step by retail.catalogue:
 - a product (rowid = products.id > 0): :func:`terms_for`, its names' words and opaque
   tokens for its brand and its category (:func:`brand_token`, :func:`category_token`:
   a private-use character and a hash, which no typed word can contain);
-- a brand (rowid = :func:`brand_rowid` < 0): :func:`brand_terms`, the words of its name.
+- a brand (rowid = :func:`brand_rowid` < 0): :func:`brand_terms`, the words of its name,
+  each behind a private-use mark, so looking a word up among brand names reads only the
+  brands' vocabulary, never the products' (and product queries never match a brand row).
 
 With no ``contentless_delete`` in SQLite 3.40, old terms are removed by recomputing them
 from the old row, so both functions are pure functions of one row. Keeping brand names
@@ -27,8 +29,8 @@ prefix for the few that are in a small category (150 ms -> a few ms at 1M SKUs).
 
 Ranking is done in Python over a capped candidate set: at most :data:`CANDIDATES` rows
 come from the index in rowid order (cheap even when a one-letter prefix matches 100 000
-products; ``ORDER BY rank`` would score every match), plus up to as many exact whole-word
-matches so that typing a full word finds it even when its prefix is common. Candidates
+products; ``ORDER BY rank`` would score every match), plus up to :data:`EXACT_CANDIDATES`
+whole-word matches so that typing a full word finds it even when its prefix is common. Candidates
 are ordered: all words whole in the name, then first word of the name starting with the
 first query word, then prefixes anywhere in the name, then matches only through the other
 language or the brand; shorter names first within a tier. A query that is exactly a SKU
@@ -48,6 +50,7 @@ from typing import Any
 from . import catalogue as _catalogue
 
 CANDIDATES = 400        # rows taken from the index before ranking
+EXACT_CANDIDATES = 100  # more rows where every word is whole, rescued from behind the prefix cap
 MAX_QUERY_CHARS = 256   # longer input is not something a person typed to find a product
 MAX_WORDS = 8           # distinct words after dropping those that prefix another word
 MAX_LIMIT = 200
@@ -56,6 +59,7 @@ BRAND_MIN_CHARS = 3     # shorter words match too many brands to be worth expand
 MAX_BRANDS = 20         # brands one query word may expand to
 BRAND_MARK = "\ue000"   # private use: a token character to unicode61, never a word to normalize()
 CATEGORY_MARK = "\ue001"
+BRAND_WORD_MARK = "\ue002"
 MAX_CATEGORY_TOKENS = 64  # a bigger subtree is filtered by a join instead (it is not selective)
 
 
@@ -151,8 +155,8 @@ def _token_of(rowid: int) -> str:
 
 
 def brand_terms(name: str) -> str:
-    """The text indexed for a brand's own row: the words of its name, each once."""
-    return " ".join(dict.fromkeys(_words(name)))
+    """The text indexed for a brand's own row: the words of its name, each once, marked."""
+    return " ".join(BRAND_WORD_MARK + w for w in dict.fromkeys(_words(name)))
 
 
 def query_words(query: str) -> list[str]:
@@ -201,7 +205,7 @@ def _brand_tokens(conn: sqlite3.Connection, words: list[str]) -> dict[str, list[
             continue
         rows = conn.execute(
             "SELECT rowid FROM product_search WHERE product_search MATCH ? AND rowid < 0 LIMIT ?",
-            (_quote(word) + "*", MAX_BRANDS),
+            (_quote(BRAND_WORD_MARK + word) + "*", MAX_BRANDS),
         ).fetchall()
         if rows:
             out[word] = [_token_of(r[0]) for r in rows]
@@ -220,12 +224,12 @@ LIMIT ?
 _IN_CATEGORY = "AND p.category_id IN (SELECT value FROM json_each(?))"
 
 
-def _candidates(conn: sqlite3.Connection, expression: str, cats: list[str] | None) -> list[sqlite3.Row]:
+def _candidates(conn: sqlite3.Connection, expression: str, cats: list[str] | None, limit: int) -> list[sqlite3.Row]:
     if cats is None:
-        sql, params = _CANDIDATES_SQL.format(category=""), (expression, CANDIDATES)
+        sql, params = _CANDIDATES_SQL.format(category=""), (expression, limit)
     else:
         sql = _CANDIDATES_SQL.format(category=_IN_CATEGORY)
-        params = (expression, json.dumps(cats), CANDIDATES)
+        params = (expression, json.dumps(cats), limit)
     return conn.execute(sql, params).fetchall()
 
 
@@ -319,9 +323,11 @@ def search(
     brands = _brand_tokens(conn, words)
     in_index = cats if cats is not None and len(cats) <= MAX_CATEGORY_TOKENS else None
     rows: dict[int, sqlite3.Row] = {}
-    for expression in (match_expression(words, prefix=False, brands=brands, categories=in_index),
-                       match_expression(words, brands=brands, categories=in_index)):
-        for row in _candidates(conn, expression, cats):
+    for expression, cap in (
+        (match_expression(words, prefix=False, brands=brands, categories=in_index), EXACT_CANDIDATES),
+        (match_expression(words, brands=brands, categories=in_index), CANDIDATES),
+    ):
+        for row in _candidates(conn, expression, cats, cap):
             rows.setdefault(row["id"], row)
     ranked = sorted(rows.values(), key=lambda r: _rank_key(r, words, lang))
     seen = {h.sku for h in hits}

@@ -49,7 +49,8 @@ def test_terms_are_a_pure_function_of_the_row_and_small():
     assert search.terms_for(row) == "молоко 3 2 1 л milk l " + tokens
     assert search.terms_for(dict(row)) == search.terms_for(row)
     assert search.terms_for({"name_ru": "Сыр", "name_en": "Cheese"}) == "сыр cheese"
-    assert search.brand_terms("Весёлый молочник") == "веселый молочник"
+    mark = search.BRAND_WORD_MARK
+    assert search.brand_terms("Весёлый молочник") == f"{mark}веселый {mark}молочник"
 
 
 def test_brand_rows_and_tokens_are_stable_and_out_of_reach_of_typing():
@@ -150,6 +151,7 @@ def test_capped_candidates_still_find_a_whole_word_behind_many_prefix_matches(st
     with transaction(store):
         catalogue.upsert_products(store, rows)
     monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(search, "EXACT_CANDIDATES", 2)
     hits = search.search(store, "молоко", limit=3)
     assert len(hits) == 3 and hits[0].sku == "exact"
 

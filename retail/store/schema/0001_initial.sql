@@ -95,8 +95,8 @@ CREATE INDEX barcodes_sku ON barcodes(sku);
 -- hold terms_for(product): the normalised (case-folded, ё -> е, punctuation -> space)
 -- Russian and English names, each word once, and opaque tokens of the brand and the
 -- category (a search within a category skips straight to its products); brand rows
--- (rowid = brand_rowid(id) < 0) hold the words of the brand's name, so renaming a brand
--- rewrites one row. Prefix indexes make 1-4 letter prefixes cheap at a million SKUs
+-- (rowid = brand_rowid(id) < 0) hold the words of the brand's name behind a mark (brand
+-- look-ups read only brand words), so renaming a brand rewrites one row. Prefix indexes make 1-4 letter prefixes cheap at a million SKUs
 -- (without one, a prefix reads every matching word's list before the first row: 50-70 ms
 -- for a 4-letter prefix of a rich vocabulary, 0.1 ms with it). Merging segments less
 -- eagerly (automerge 16) takes a first load of 1M from ~17 s to ~10 s; queries stay ~2 ms.
