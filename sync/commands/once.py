@@ -15,12 +15,15 @@ def register(sub) -> None:
     p = sub.add_parser("once", help="sync once now and exit (status 0 when everything went through)")
     add_db(p)
     p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 10000)")
+    p.add_argument("--push-batch", type=int, default=None, help="events per request (default 200)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     bar = for_stream()
-    extra = {"page_limit": args.page_limit} if args.page_limit else {}
+    extra = {k: v for k, v in (("page_limit", args.page_limit), ("push_batch", args.push_batch)) if v is not None}
+    if not all(1 <= v <= 20000 for v in extra.values()):
+        raise ValueError("--page-limit and --push-batch must be from 1 to 20000")
     agent = open_agent(args.db, progress=bar, **extra)
     ids = state.take_requests(agent.conn)
     try:

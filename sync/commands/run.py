@@ -13,6 +13,7 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--interval", type=float, default=INTERVAL_S, help=f"seconds between cycles (default {INTERVAL_S:g})")
     p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 10000)")
+    p.add_argument("--push-batch", type=int, default=None, help="events per request (default 200)")
     p.set_defaults(run=run)
 
 
@@ -20,7 +21,9 @@ def run(args) -> int:
     if args.interval <= 0:
         raise ValueError("--interval must be more than 0 seconds")
     bar = for_stream()
-    extra = {"page_limit": args.page_limit} if args.page_limit else {}
+    extra = {k: v for k, v in (("page_limit", args.page_limit), ("push_batch", args.push_batch)) if v is not None}
+    if not all(1 <= v <= 20000 for v in extra.values()):
+        raise ValueError("--page-limit and --push-batch must be from 1 to 20000")
     agent = open_agent(args.db, interval=args.interval, progress=bar, **extra)
 
     def stop(signum, frame) -> None:
