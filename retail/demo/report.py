@@ -26,9 +26,11 @@ def _one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
 def describe(conn: sqlite3.Connection, chain: DemoChain, store_id: str, terminal_id: str) -> list[str]:
     now = chain.now
     store = conn.execute("SELECT name_ru, city_ru, address FROM stores WHERE id = ?", (store_id,)).fetchone()
-    out = [f"Vitrina demo: store {store_id} ({store[0]}, {store[2]}), terminal {terminal_id}, seed {chain.seed}"]
+    out = [f"Vitrina demo: store {store_id} «{store[0]}» at {store[2]}, terminal {terminal_id}, seed {chain.seed}"]
 
-    locations = conn.execute("SELECT id, kind, pickup FROM stores ORDER BY kind, id").fetchall()
+    locations = conn.execute("SELECT id, kind, pickup FROM stores").fetchall()
+    order = {sid: k for k, sid in enumerate(chain.location_ids)}
+    locations.sort(key=lambda r: order.get(r[0], len(order)))
     shops = [f"{r[0]}{'' if r[2] else ' (no pickup)'}" for r in locations if r[1] == "store"]
     depots = [r[0] for r in locations if r[1] == "warehouse"]
     out.append(f"Stores:      {len(shops)} ({', '.join(shops)}) + warehouse {', '.join(depots)}")
