@@ -4,11 +4,21 @@ Receipt layouts build a :class:`Document`; :func:`hardware.printing.render.rende
 into ESC/POS for the configured printer (native code page or raster). Blocks check their
 own arguments when created, so a layout bug shows up where the block is built, with a
 message that says what is wrong, not half-way through printing a receipt.
+
+A document round-trips through JSON (:meth:`Document.to_json` / :meth:`Document.from_json`)
+so the print queue can keep it in the local store until the printer takes it: a receipt
+survives paper out, a printer switched off or a power cut, and prints later exactly as it
+was laid out. Loading re-runs every block's checks, so an edited or damaged row is refused
+with a :class:`DocumentError` instead of reaching the printer.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import json
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -213,3 +223,64 @@ class Document:
 
     def __len__(self) -> int:
         return len(self.blocks)
+
+    def to_json(self) -> str:
+        """The document as JSON text (images as base64 PNG); see :meth:`from_json`."""
+        return json.dumps({"version": JSON_VERSION, "blocks": [_block_to_dict(b) for b in self.blocks]},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Document":
+        """A document saved by :meth:`to_json`; :class:`DocumentError` if it cannot be read."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise DocumentError(f"a saved receipt is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+            raise DocumentError("a saved receipt must be a JSON object with a 'blocks' list")
+        if data.get("version") != JSON_VERSION:
+            raise DocumentError(f"a saved receipt has format version {data.get('version')!r}; "
+                                f"this build reads version {JSON_VERSION}")
+        return cls([_block_from_dict(i, item) for i, item in enumerate(data["blocks"], 1)])
+
+
+JSON_VERSION = 1
+_BLOCKS_BY_NAME = {block_type.__name__: block_type for block_type in BLOCK_TYPES}
+
+
+def _block_to_dict(block: Block) -> dict:
+    if isinstance(block, Image):
+        png = io.BytesIO()
+        block.image.save(png, format="PNG")
+        return {"type": "Image", "png": base64.b64encode(png.getvalue()).decode("ascii"),
+                "align": block.align}
+    out = {"type": type(block).__name__}
+    out.update((f.name, getattr(block, f.name)) for f in fields(block))
+    return out
+
+
+def _block_from_dict(number: int, item: object) -> Block:
+    where = f"block {number} of a saved receipt"
+    if not isinstance(item, dict) or item.get("type") not in _BLOCKS_BY_NAME:
+        kind = item.get("type") if isinstance(item, dict) else type(item).__name__
+        raise DocumentError(f"{where} has unknown type {kind!r}; known: {', '.join(_BLOCKS_BY_NAME)}")
+    block_type = _BLOCKS_BY_NAME[item["type"]]
+    values = {k: v for k, v in item.items() if k != "type"}
+    if block_type is Image:
+        if set(values) - {"png", "align"} or not isinstance(values.get("png"), str):
+            raise DocumentError(f"{where}: an image needs 'png' (base64) and optionally 'align'")
+        try:
+            raw = base64.b64decode(values.pop("png"), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DocumentError(f"{where}: the image is not valid base64: {exc}") from None
+        values["image"] = io.BytesIO(raw)
+    known = {f.name for f in fields(block_type)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise DocumentError(f"{where}: {item['type']} has no field(s) {', '.join(unknown)}")
+    try:
+        return block_type(**values)
+    except DocumentError as exc:
+        raise DocumentError(f"{where}: {exc}") from None
+    except TypeError as exc:  # a missing required field
+        raise DocumentError(f"{where}: {exc}") from None
