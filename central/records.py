@@ -26,6 +26,8 @@ PRICE_KINDS = ("regular", "label")
 _KID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
 MAX_TEXT = 2000
+# One encoder, made once: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 class _Where:
@@ -116,7 +118,7 @@ def _json(value: Any, where: str, name: str, kind: type) -> str:
         return "{}" if kind is dict else "[]"
     if not isinstance(value, kind):
         raise Invalid(f"{where}: {name} must be a JSON {'object' if kind is dict else 'list'}")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 def location(row: Mapping) -> tuple:
@@ -284,7 +286,7 @@ def setting(row: Mapping) -> tuple[str, str]:
     key = text(row, "key", where, max_len=100)
     if "value" not in row:
         raise Invalid(f"{where}: value is missing")
-    return key, json.dumps(row["value"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return key, _ENCODE(row["value"])
 
 
 def signing_key(row: Mapping) -> tuple:

@@ -24,6 +24,8 @@ _BRAND_UPSERT = _upsert_sql("brands", ("id", "name"), ("id",))
 _PRODUCT_UPSERT = _upsert_sql("products", PRODUCT_COLUMNS, ("sku",))
 _PRICE_UPSERT = _upsert_sql("prices", ("store_id", "sku", "kind", "valid_from", "valid_to", "price"),
                             ("store_id", "sku", "kind", "valid_from"))
+_PRICE_INSERT = ("INSERT INTO prices(store_id, sku, kind, valid_from, valid_to, price, version) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
 _PROMOTION_UPSERT = _upsert_sql("promotions", ("store_id",) + PROMOTION_COLUMNS, ("id",))
 
 
@@ -111,7 +113,8 @@ def sku_for_barcode(conn: sqlite3.Connection, code: str) -> str | None:
 
 
 def upsert_prices(conn: sqlite3.Connection, store_id: str, rows: list[tuple], *, fresh: bool = False) -> None:
-    conn.executemany(_PRICE_UPSERT, stamped(conn, [(store_id, *r) for r in rows]))
+    """Write price rows of one store; ``fresh``: into an empty price book (plain inserts)."""
+    conn.executemany(_PRICE_INSERT if fresh else _PRICE_UPSERT, stamped(conn, [(store_id, *r) for r in rows]))
     if not fresh:
         revive_many(conn, "prices", [(store_id, f"price:{r[0]}:{r[1]}:{r[2]}") for r in rows])
 

@@ -24,6 +24,10 @@ _STOCK_SET = (
 )
 
 
+_STOCK_INSERT = ("INSERT INTO stock(location_id, sku, on_hand_milli, safety_milli, version) "
+                 "VALUES (?, ?, ?, ?, ?)")
+
+
 def available(on_hand: int, reserved: int, safety: int) -> int:
     return max(0, on_hand - reserved - safety)
 
@@ -34,7 +38,8 @@ def set_levels(conn: sqlite3.Connection, location_id: str, rows: list[tuple[str,
     if not rows:
         return
     first = next_versions(conn, len(rows))
-    conn.executemany(_STOCK_SET, [(location_id, sku, on, safety, first + i) for i, (sku, on, safety) in enumerate(rows)])
+    conn.executemany(_STOCK_INSERT if fresh else _STOCK_SET,
+                     [(location_id, sku, on, safety, first + i) for i, (sku, on, safety) in enumerate(rows)])
     if not fresh:
         revive_many(conn, "inventory", [(CHAIN, f"{location_id}:{sku}") for sku, _, _ in rows])
 
