@@ -31,7 +31,7 @@ from . import identity, state
 from .backoff import Backoff
 from .client import CentralClient
 from .errors import AuthError, NotRegistered, ProtocolError, SyncError, TransportError
-from .pull import FEED_ORDER, PAGE_LIMIT, PullReport, pull_all
+from .pull import FEED_ORDER, PullReport, pull_all
 from .push import BATCH, PushReport, push_pending
 
 log = logging.getLogger("sync.agent")
@@ -72,7 +72,7 @@ class CycleReport:
 class Agent:
     """Syncs the local store at ``db_path`` with central; one per terminal."""
 
-    def __init__(self, db_path: str | Path, *, interval: float = INTERVAL_S, page_limit: int = PAGE_LIMIT,
+    def __init__(self, db_path: str | Path, *, interval: float = INTERVAL_S, page_limit: int | None = None,
                  push_batch: int = BATCH, timeout: tuple[float, float] | None = None,
                  progress: Callable[[str, int, int], None] | None = None,
                  clock: Callable[[], float] = time.time) -> None:

@@ -10,8 +10,8 @@ a 2-core terminal that is most of the initial sync's speed. Page N+1 is thrown a
 page N is rejected, so a cursor still never moves past rows that were not applied.
 
 410 Gone restarts that feed from "" (:func:`sync.apply.start_resync`); a page rejected
-as mostly garbage stops that feed for this cycle (its last_error says why) and the other
-feeds go on.
+as mostly garbage, or a feed central refuses (404, 422), stops that feed for this cycle
+(its last_error says why) and the other feeds go on.
 """
 from __future__ import annotations
 
@@ -21,13 +21,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .apply import PageRejected, apply_page, retry_quarantined, start_resync
+from .apply import PageRejected, apply_page, record_error, retry_quarantined, start_resync
 from .client import CentralClient
-from .errors import CursorGone
+from .errors import CursorGone, ProtocolError
 from .rows import FEEDS
 
 FEED_ORDER = FEEDS
 PAGE_LIMIT = 10_000
+# Rows per page, by feed. A page is one write transaction; a catalogue row costs ~10x a
+# price row (barcodes, search terms), so its pages are smaller to keep each transaction
+# around half a second: a sale waiting for the write lock never waits long.
+PAGE_LIMITS = {"catalogue": 5_000}
 
 Progress = Callable[[str, int, int], None]   # (feed, rows done, rows estimated)
 
@@ -102,12 +106,18 @@ def pull_feed(conn: sqlite3.Connection, client: CentralClient, feed: str, *, ter
                     pending = None
                 else:
                     page = client.feed_page(feed, cursor, limit)
-            except CursorGone:
-                if run.restarted or cursor == "":
-                    raise
-                start_resync(conn, feed, int(now()))
-                run.restarted, cursor, start = True, "", ""
-                continue
+            except (CursorGone, ProtocolError) as exc:
+                # 410, or a cursor central now calls malformed (its database was replaced):
+                # the feed starts again from "". Anything else central refuses stops this
+                # feed for this cycle, with the reason on its status; the others go on.
+                refused_cursor = isinstance(exc, CursorGone) or exc.status in (400, 422)
+                if refused_cursor and cursor != "" and not run.restarted:
+                    start_resync(conn, feed, int(now()))
+                    run.restarted, cursor, start = True, "", ""
+                    continue
+                run.error = f"central refused the feed: {exc}"
+                record_error(conn, feed, run.error, int(now()))
+                break
             nxt, more = page.get("next_cursor"), page.get("more")
             if more is True and isinstance(nxt, str) and not should_stop():
                 pending = pool.submit(client.feed_page, feed, nxt, limit)
@@ -140,15 +150,20 @@ def pull_feed(conn: sqlite3.Connection, client: CentralClient, feed: str, *, ter
 
 
 def pull_all(conn: sqlite3.Connection, client: CentralClient, *, terminal_id: str, feeds=FEED_ORDER,
-             limit: int = PAGE_LIMIT, head: int | None = None, progress: Progress | None = None,
+             limit: int | None = None, head: int | None = None, progress: Progress | None = None,
              should_stop: Callable[[], bool] = lambda: False, now: Callable[[], float] = time.time) -> PullReport:
-    """Every feed in order, then the held rows whose references have arrived."""
+    """Every feed in order, then the held rows whose references have arrived.
+
+    ``limit``: rows per page for every feed; None takes :data:`PAGE_LIMITS` (else
+    :data:`PAGE_LIMIT`).
+    """
     report = PullReport()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-fetch") as pool:
         for feed in feeds:
             if should_stop():
                 break
-            report.feeds.append(pull_feed(conn, client, feed, terminal_id=terminal_id, limit=limit, head=head,
+            n = limit if limit is not None else PAGE_LIMITS.get(feed, PAGE_LIMIT)
+            report.feeds.append(pull_feed(conn, client, feed, terminal_id=terminal_id, limit=n, head=head,
                                           progress=progress, should_stop=should_stop, now=now, executor=pool))
     for feed in feeds:
         retry_quarantined(conn, feed, terminal_id=terminal_id, now=int(now()))

@@ -14,7 +14,7 @@ from .common import add_db
 def register(sub) -> None:
     p = sub.add_parser("once", help="sync once now and exit (status 0 when everything went through)")
     add_db(p)
-    p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 10000)")
+    p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 5000 for the catalogue, 10000 for the rest)")
     p.add_argument("--push-batch", type=int, default=None, help="events per request (default 200)")
     p.set_defaults(run=run)
 

@@ -12,7 +12,7 @@ def register(sub) -> None:
     p = sub.add_parser("run", help="keep syncing: every --interval seconds and at once on `sync request`")
     add_db(p)
     p.add_argument("--interval", type=float, default=INTERVAL_S, help=f"seconds between cycles (default {INTERVAL_S:g})")
-    p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 10000)")
+    p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 5000 for the catalogue, 10000 for the rest)")
     p.add_argument("--push-batch", type=int, default=None, help="events per request (default 200)")
     p.set_defaults(run=run)
 

@@ -393,6 +393,16 @@ def test_a_cursor_central_does_not_know_restarts_the_feed(central, terminals):
     assert_mirrors(central, t)
 
 
+def test_a_cursor_central_calls_malformed_restarts_the_feed(central, terminals):
+    t = terminals(central.stores[0], "P1")
+    t.sync()
+    with transaction(t.conn):
+        t.conn.execute("UPDATE feed_state SET cursor = 'not-a-cursor' WHERE feed = 'prices'")
+    report = t.sync()
+    assert report.ok and next(f for f in report.pulled.feeds if f.feed == "prices").restarted
+    assert_mirrors(central, t)
+
+
 def test_clock_skew_is_measured_and_reported(central, terminals):
     central.clock_offset = 600
     t = terminals(central.stores[0], "P1")

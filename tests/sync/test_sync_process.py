@@ -134,6 +134,30 @@ def test_a_running_agent_answers_a_request_within_two_seconds(central, terminals
     assert not s.running and s.phase == "not running"
 
 
+def test_the_agent_rides_out_central_being_down(central, terminals):
+    t = terminals(central.stores[0], "P1")
+    t.sync()
+    central.stop()
+    sell(t.conn, [(priced_skus(t.conn, 1)[0], 1)])
+    agent = start_agent(t, "--interval", "3600")
+    try:
+        wait_for(lambda: status_row(t)["last_cycle_at"], what="the first (failed) cycle")
+        s = read_status(t.conn)
+        assert s.running and not s.online and s.offline_since is not None
+        assert "cannot reach central" in s.last_error and s.next_run_at is not None
+        assert s.outbox.pending == 2                         # the shift opening and the sale wait
+        central.start()
+        t.cli("request", "--by", "manager-1")
+        done = wait_for(lambda: t.conn.execute("SELECT done_at, result FROM sync_requests ORDER BY id DESC")
+                        .fetchone() if t.conn.execute("SELECT done_at FROM sync_requests ORDER BY id DESC")
+                        .fetchone()[0] else None, what="the requested cycle")
+        assert done["result"].startswith("ok"), done["result"]
+        s = read_status(t.conn)
+        assert s.online and s.offline_since is None and s.outbox.pending == 0 and s.last_error is None
+    finally:
+        assert stop(agent) == 0
+
+
 def test_a_killed_agent_is_not_shown_as_running(central, terminals):
     t = terminals(central.stores[0], "P1")
     agent = start_agent(t, "--interval", "3600")
