@@ -2,7 +2,9 @@
 
 A cycle: ask central's health (reachability, clock offset, the change counter used to
 estimate progress), push pending events (so the feeds that follow already reflect this
-terminal's sales), pull every feed, then push what was sold meanwhile. Each page and each
+terminal's sales), pull every feed, then push what was sold meanwhile. When the push
+finds that central lost acknowledged events (restored from a backup), every feed starts
+again from "": central's change counter went back, so cursors can no longer be trusted. Each page and each
 batch of answers commits on its own, so a cycle cut short by a crash, a timeout or a
 stop keeps everything it finished and repeats nothing harmful.
 
@@ -31,6 +33,7 @@ from . import identity, state
 from .backoff import Backoff
 from .client import CentralClient
 from .errors import AuthError, NotRegistered, ProtocolError, SyncError, TransportError
+from .apply import start_resync
 from .pull import FEED_ORDER, PullReport, pull_all
 from .push import BATCH, PushReport, push_pending
 
@@ -132,6 +135,13 @@ class Agent:
             state.set_phase(self.conn, "pushing", now=self.now())
             report.pushed.append(push_pending(self.conn, self.client, batch=self.push_batch, now=self.now,
                                               should_stop=stop, progress=self._on_push_progress))
+            if report.pushed[-1].resent:
+                # Central lost acknowledged events: it was restored from a backup, and its
+                # change counter may hand out again numbers our cursors already passed.
+                log.warning("central lost %d acknowledged events (restored?): fetching every feed again",
+                            report.pushed[-1].resent)
+                for feed in feeds:
+                    start_resync(self.conn, feed, int(self.now()))
             report.pulled = pull_all(self.conn, self.client, terminal_id=self.identity.terminal_id, feeds=feeds,
                                      limit=self.page_limit, head=head, progress=self._on_feed_progress,
                                      should_stop=stop, now=self.now)

@@ -15,6 +15,12 @@ split in halves, first half first (central applies a terminal's events strictly 
 order), down to the one event that fails; that event is charged an attempt - but only
 when central's health check passes, so a central that fails everything does not turn
 the whole outbox into dead letters. A 413 (batch too large) splits the same way.
+
+``acked_through`` lower than what this terminal already has acknowledged means central
+lost events (restored from a backup): the acknowledged events after it are made pending
+again and sent once more - central answers ``duplicate`` for what it still has and
+applies what it lost. When nothing is pending, an empty batch asks central for its
+``acked_through`` so this is noticed without waiting for the next sale.
 """
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ class PushReport:
     batches: int = 0
     poison: list[int] = field(default_factory=list)  # seqs central failed on alone
     acked_through: int | None = None
+    resent: int = 0                                    # acknowledged events central had lost
 
 
 def pending_after(conn: sqlite3.Connection, after: int, limit: int) -> list[outbox.Event]:
@@ -92,6 +99,13 @@ def _record(conn: sqlite3.Connection, events: list[outbox.Event], answer: dict, 
     return deferred
 
 
+def requeue_lost(conn: sqlite3.Connection, acked_through: int) -> int:
+    """Central's ``acked_through`` is behind our acknowledgements: send those events again."""
+    with transaction(conn):
+        return conn.execute("UPDATE outbox SET status = 'pending' WHERE status = 'acked' AND seq > ?",
+                            (acked_through,)).rowcount
+
+
 def _blame(conn: sqlite3.Connection, client: CentralClient, event: outbox.Event, exc: Exception,
            report: PushReport, max_attempts: int) -> None:
     """Charge one attempt to an event central fails on alone, if central is otherwise well."""
@@ -131,8 +145,18 @@ def push_pending(conn: sqlite3.Connection, client: CentralClient, *, batch: int 
         raise ValueError("batch must be at least 1")
     report = PushReport()
     total = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    if not total and conn.execute("SELECT 1 FROM outbox WHERE status = 'acked' LIMIT 1").fetchone():
+        answer = client.post_events([])
+        if type(answer.get("acked_through")) is int:
+            report.acked_through = answer["acked_through"]
     after = 0
     while not should_stop():
+        if report.acked_through is not None:
+            lost = requeue_lost(conn, report.acked_through)
+            if lost:
+                report.resent += lost
+                after = min(after, report.acked_through)
+                total += lost
         events = pending_after(conn, after, batch)
         if not events:
             break

@@ -324,6 +324,9 @@ def _stock(key_id: str, d: Mapping) -> Mapping:
     safety = d.get("safety_milli", 0)
     if type(safety) is not int or not 0 <= safety <= MAX_MILLI:
         integer(safety, f"stock of {sku}: safety_milli", 0, MAX_MILLI)
+    reserved = d.get("reserved_milli", 0)
+    if type(reserved) is not int or not 0 <= reserved <= MAX_MILLI:
+        integer(reserved, f"stock of {sku}: reserved_milli", 0, MAX_MILLI)
     return d
 
 
@@ -362,6 +365,15 @@ def _customer(key_id: str, d: Mapping) -> tuple:
 
 
 _ORDER_TIMES = ("ready_at", "expires_at", "arrived_at")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _code_hash(value: Any, what: str) -> str:
+    """The SHA-256 hex of the shopper's pickup code, or "" for an order without one."""
+    value = "" if value is None else value
+    if type(value) is not str or (value and (len(value) != 64 or not set(value) <= _HEX)):
+        raise RowError(f"{what}: pickup_code_hash must be 64 lower-case hex digits (SHA-256) or empty")
+    return value
 
 
 def _order(key_id: str, d: Mapping) -> tuple:
@@ -382,7 +394,7 @@ def _order(key_id: str, d: Mapping) -> tuple:
         opt_ident(d.get("pickup_store_id"), f"{what}: pickup_store_id"),
         text(d.get("source_id"), f"{what}: source_id"),
         opt_ident(d.get("customer_id"), f"{what}: customer_id"),
-        contact_json, total, paid, text(d.get("pickup_code_hash"), f"{what}: pickup_code_hash"),
+        contact_json, total, paid, _code_hash(d.get("pickup_code_hash"), what),
         when(d.get("created_at"), f"{what}: created_at"), when(d.get("updated_at"), f"{what}: updated_at"),
         *(when(d.get(t), f"{what}: {t}", optional=True) for t in _ORDER_TIMES),
     )

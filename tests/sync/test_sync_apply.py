@@ -169,9 +169,12 @@ BAD_ROWS = [
                                                       "unit_price": 1, "amount": 1}]), "qty_milli"),
     ("card listed twice", customer("C9", 0, cards=("2900000000018", "2900000000018")), "twice"),
     ("short signing key", upsert("key:k2", {"kid": "k2", "secret": "abcd"}), "16 bytes"),
+    ("negative reservation", upsert("stock:1001", {"sku": "1001", "on_hand_milli": 1, "reserved_milli": -1}),
+     "reserved_milli"),
+    ("pickup code in clear", order("o6", "N6", pickup_code_hash="123456"), "SHA-256"),
 ]
 FEED_OF = {"product": "catalogue", "price": "prices", "promo": "promotions", "staff": "staff", "order": "orders",
-           "customer": "customers", "key": "settings"}
+           "customer": "customers", "key": "settings", "stock": "inventory"}
 
 
 @pytest.mark.parametrize("name,row,reason", BAD_ROWS, ids=[b[0] for b in BAD_ROWS])

@@ -246,6 +246,32 @@ def test_a_lost_acknowledgement_heals_without_doubling(central, terminals):
         proxy.close()
 
 
+def test_events_central_lost_in_a_restore_are_sent_again(central, terminals, tmp_path):
+    from central_fixture import copy_database
+
+    t = terminals(central.stores[0], "P1")
+    t.sync()
+    backup = tmp_path / "central-backup.db"
+    copy_database(central.db_path, backup)
+    sku = priced_skus(t.conn, 1)[0]
+    before = central_stock(central, t.store, sku)[0]
+    sell(t.conn, [(sku, 1)])
+    sell(t.conn, [(sku, 2)])
+    t.sync()
+    assert outbox.counts(t.conn)["acked"] == 3 and central_stock(central, t.store, sku)[0] == before - 3000
+    central.stop()                                  # central is restored from last night's backup
+    copy_database(backup, central.db_path)
+    central.start()
+    assert central_stock(central, t.store, sku)[0] == before
+    report = t.sync()
+    assert report.ok and report.pushed[0].resent == 3 and report.pushed[0].accepted == 3
+    assert outbox.counts(t.conn) == {"pending": 0, "acked": 3, "dead": 0}
+    assert central_stock(central, t.store, sku)[0] == before - 3000
+    assert all(f.rows > 0 for f in report.pulled.feeds if f.feed in ("catalogue", "inventory"))  # from ""
+    assert inventory.available(t.conn, sku).unreflected_movements == 0
+    assert_mirrors(central, t)
+
+
 def test_a_rejected_event_becomes_a_dead_letter_and_the_rest_goes_on(central, terminals):
     t = terminals(central.stores[0], "P1")
     t.sync()
