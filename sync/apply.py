@@ -299,6 +299,8 @@ def _envelope(feed: str, page: Any, terminal_id: str, sent_cursor: str | None) -
         raise PageRejected("more must be true or false")
     if more and not rows:
         raise PageRejected("the page says there is more but has no rows (central would loop)")
+    if more and sent_cursor is not None and nxt == sent_cursor:
+        raise PageRejected("the page says there is more but its next_cursor did not move (central would loop)")
     if type(version) is not int or version < 0:
         raise PageRejected(f"version must be a whole number >= 0, got {version!r:.40}")
     included = page.get("included", {})

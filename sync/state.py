@@ -15,6 +15,7 @@ import time
 from retail.store import transaction
 
 MAX_TEXT = 2000
+KEEP_REQUESTS_S = 30 * 86400   # answered requests older than this are dropped
 
 
 def _now(now: float | None) -> int:
@@ -51,11 +52,14 @@ def take_requests(conn: sqlite3.Connection, *, now: float | None = None) -> list
 
 
 def finish_requests(conn: sqlite3.Connection, ids: list[int], result: str, *, now: float | None = None) -> None:
+    """Answer the requests a cycle took; answers older than a month are dropped meanwhile."""
     if not ids:
         return
+    t = _now(now)
     with transaction(conn):
         conn.executemany("UPDATE sync_requests SET done_at = ?, result = ? WHERE id = ?",
-                         [(_now(now), result[:MAX_TEXT], i) for i in ids])
+                         [(t, result[:MAX_TEXT], i) for i in ids])
+        conn.execute("DELETE FROM sync_requests WHERE done_at < ?", (t - KEEP_REQUESTS_S,))
 
 
 def request_result(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row | None:

@@ -25,6 +25,13 @@ def run(args) -> int:
     if not all(1 <= v <= 20000 for v in extra.values()):
         raise ValueError("--page-limit and --push-batch must be from 1 to 20000")
     agent = open_agent(args.db, progress=bar, **extra)
+    try:
+        return _cycle(agent, bar)
+    finally:
+        agent.close()
+
+
+def _cycle(agent, bar) -> int:
     ids = state.take_requests(agent.conn)
     try:
         report = agent.cycle()
@@ -45,5 +52,4 @@ def run(args) -> int:
                      now=time.time())
     state.finish_requests(agent.conn, ids, report.summary())
     print(report.summary(), f"({report.seconds:.1f} s)", file=sys.stderr)
-    agent.close()
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -220,6 +220,7 @@ def test_a_mostly_bad_page_is_rejected_whole(conn):
     ({"next_cursor": 5}, "next_cursor"),
     ({"more": "yes"}, "more must be"),
     ({"more": True, "rows": []}, "would loop"),
+    ({"more": True, "next_cursor": ""}, "did not move"),
     ({"feed": "prices"}, "got a page of"),
     ({"cursor": "77"}, "asked from cursor"),
     ({"included": {TERMINAL: -1}}, "included"),

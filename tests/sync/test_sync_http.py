@@ -438,9 +438,12 @@ def test_clock_skew_is_measured_and_reported(central, terminals):
     assert any("clock" in w for w in s.warnings)
 
 
-def test_a_scheduled_price_switches_on_while_central_is_down(central, terminals):
+def test_a_scheduled_price_and_promotion_switch_on_while_central_is_down(central, terminals):
+    from central import records
     from central.storage import catalogue as central_catalogue
     from central.storage import transaction as central_tx
+    from retail.pricing import PricingContext
+    from retail.promotions import PromotionBook
 
     t = terminals(central.stores[0], "P1")
     t.sync()
@@ -450,13 +453,21 @@ def test_a_scheduled_price_switches_on_while_central_is_down(central, terminals)
     db = central.db()
     with central_tx(db):
         central_catalogue.upsert_prices(db, t.store, [(sku, "regular", switch_at, None, old + 1000)])
+        central_catalogue.upsert_promotions(db, t.store, [records.promotion({
+            "id": "LATER", "kind": "percent_off", "name_ru": "Скоро", "name_en": "Soon", "valid_from": switch_at,
+            "params": {"target": {"skus": [sku]}, "percent_bp": 1000}})], at=int(time.time()))
     db.close()
     t.sync()
     central.stop()
     with pytest.raises(TransportError):
         t.sync()
+    book = PromotionBook()
+    later = [p for p in book.active(t.conn, int(time.time())) if p.id == "LATER"]
+    assert later and not later[0].is_active(PricingContext(now=int(time.time())))
     assert prices.price_at(t.conn, sku, int(time.time())).regular == old
     time.sleep(max(0.0, switch_at - time.time()) + 0.1)
-    assert prices.price_at(t.conn, sku, int(time.time())).regular == old + 1000
+    now = int(time.time())
+    assert prices.price_at(t.conn, sku, now).regular == old + 1000
+    assert later[0].is_active(PricingContext(now=now))
     s = read_status(t.conn)
     assert not s.online and s.offline_since is not None
