@@ -7,9 +7,8 @@ import json
 import pytest
 import requests
 
-import support
-from conftest import Api
-from support import event, sale
+import central_support as support
+from central_support import Api, event, sale
 from central.storage import connect, ledger, terminals, transaction
 
 

@@ -11,19 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import support
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args, check: int | None = 0) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "central", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
-    if check is not None:
-        assert done.returncode == check, done.stderr + done.stdout
-    return done
-
+import central_support as support
+from central_support import ROOT, cli
 
 @pytest.fixture
 def chain_db(tmp_path) -> Path:

@@ -6,7 +6,7 @@ import pytest
 
 from central.storage import connect, feeds
 from retail.demo import DemoChain
-from test_central_cli import cli
+from central_support import cli
 
 NOW = 1_795_000_000 // 3600 * 3600
 SIZE = dict(seed=7, skus=400, stores=2, customers=60)

@@ -1,8 +1,10 @@
 """Events over HTTP: accepted / duplicate / rejected / deferred, acked_through, replays."""
 from __future__ import annotations
 
-import support
-from support import event, sale
+from concurrent.futures import ThreadPoolExecutor
+
+import central_support as support
+from central_support import Api, event, sale
 from central.storage import customers, ledger, stock
 
 
@@ -157,10 +159,6 @@ def test_loyalty_signs_are_checked(p1, db):
 
 
 def test_overlapping_retries_of_one_batch_apply_each_event_once(p1, db):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from conftest import Api
-
     batch = [event(n, "sale", sale(f"MSK1-P1-00000{n}", [("1001", 1000, 9990)], customer_id="C1", earn=10))
              for n in range(1, 6)]
     clients = [Api(p1.url, p1.token, "MSK1", "P1") for _ in range(4)]

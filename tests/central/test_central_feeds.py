@@ -5,7 +5,7 @@ import gzip
 
 import requests
 
-import support
+import central_support as support
 from central import records
 from central.storage import catalogue, connect, stock, transaction
 from central.storage.versions import purge_tombstones

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-import support
+import central_support as support
 from central.erp_import import ImportFileError, import_file, to_money, to_time
 from central.errors import Invalid
 from central.storage import catalogue, connect, stock

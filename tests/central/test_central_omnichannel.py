@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-import support
-from support import event, sale
+import central_support as support
+from central_support import event, sale
 from central.storage import orders, stock
 from retail.codes import signed
 

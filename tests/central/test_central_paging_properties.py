@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import support
+import central_support as support
 from central import records
 from central.storage import catalogue, connect, feeds, transaction
 

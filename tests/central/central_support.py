@@ -1,4 +1,5 @@
-"""A small, hand-made chain for central's tests, and helpers to build terminal events.
+"""A small, hand-made chain for central's tests, helpers to build terminal events, a
+requests wrapper (:class:`Api`) and the CLI runner (:func:`cli`).
 
 Built through central's own write path (``central.records`` + ``central.storage``), so
 the tests do not depend on the demo generator: MSK1 and MSK2 in Moscow, SPB1 in Saint
@@ -8,6 +9,12 @@ signing key per store; one chain-wide and one store promotion.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
 
 from central import records
 from central.storage import catalogue, chain, connect, customers, stock, terminals, transaction
@@ -123,3 +130,60 @@ def sale(number: str, lines: list[tuple[str, int, int]], *, customer_id: str | N
 
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+class Clock:
+    """Central's idea of now, settable by a test (tombstone expiry)."""
+
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Api:
+    """A thin requests wrapper: one terminal's (or the web shop's) view of central."""
+
+    def __init__(self, url: str, token: str | None, store: str = "", terminal: str = "") -> None:
+        self.url, self.token, self.store, self.terminal = url, token, store, terminal
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def feed(self, feed: str, cursor: str = "", limit: int | None = None, store: str | None = None,
+             expect: int = 200) -> dict:
+        params = {"cursor": cursor}
+        if limit is not None:
+            params["limit"] = limit
+        r = self.session.get(f"{self.url}/api/v1/stores/{store or self.store}/feeds/{feed}", params=params, timeout=10)
+        assert r.status_code == expect, r.text
+        return r.json()
+
+    def feed_all(self, feed: str, cursor: str = "", limit: int = 5000) -> tuple[list[dict], dict]:
+        """Follow ``more`` to the end; returns every row and the last page."""
+        rows = []
+        while True:
+            page = self.feed(feed, cursor, limit)
+            rows += page["rows"]
+            cursor = page["next_cursor"]
+            if not page["more"]:
+                return rows, page
+
+    def send(self, events: list[dict], expect: int = 200, store: str | None = None, terminal: str | None = None):
+        r = self.session.post(f"{self.url}/api/v1/events", timeout=30, json={
+            "store": store or self.store, "terminal": terminal or self.terminal, "events": events})
+        assert r.status_code == expect, r.text
+        return r.json()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args, check: int | None = 0) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "central", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+    if check is not None:
+        assert done.returncode == check, done.stderr + done.stdout
+    return done
