@@ -114,7 +114,12 @@ def sku_for_barcode(conn: sqlite3.Connection, code: str) -> str | None:
 
 def upsert_prices(conn: sqlite3.Connection, store_id: str, rows: list[tuple], *, fresh: bool = False) -> None:
     """Write price rows of one store; ``fresh``: into an empty price book (plain inserts)."""
-    conn.executemany(_PRICE_INSERT if fresh else _PRICE_UPSERT, stamped(conn, [(store_id, *r) for r in rows]))
+    if not rows:
+        return
+    first = next_versions(conn, len(rows))
+    conn.executemany(_PRICE_INSERT if fresh else _PRICE_UPSERT,
+                     [(store_id, sku, kind, vf, vt, price, first + i)
+                      for i, (sku, kind, vf, vt, price) in enumerate(rows)])
     if not fresh:
         revive_many(conn, "prices", [(store_id, f"price:{r[0]}:{r[1]}:{r[2]}") for r in rows])
 
