@@ -55,7 +55,9 @@ class PriceChange(NamedTuple):
     after: ShelfPrice | None
 
 
-class _Row(NamedTuple):
+class PriceRow(NamedTuple):
+    """A validated ``prices`` feed row, as stored."""
+
     sku: str
     kind: str
     valid_from: int
@@ -71,7 +73,7 @@ def _time(value: Any, what: str, *, optional: bool = False) -> int | None:
     return value
 
 
-def validate_price(data: Mapping[str, Any]) -> _Row:
+def validate_price(data: Mapping[str, Any]) -> PriceRow:
     """Check one ``prices`` feed row; raise :class:`PriceError` naming the SKU and field."""
     if not isinstance(data, Mapping):
         raise PriceError(f"a price row must be an object, got {type(data).__name__}")
@@ -88,7 +90,7 @@ def validate_price(data: Mapping[str, Any]) -> _Row:
     price = data.get("price")
     if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price < 10**13:
         raise PriceError(f"price of {sku}: price must be whole kopecks >= 0, got {price!r}")
-    return _Row(sku, kind, start, end, price)
+    return PriceRow(sku, kind, start, end, price)
 
 
 def parse_key(key: str) -> tuple[str, str, int]:
@@ -139,20 +141,20 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[i:i + CHUNK]
 
 
-def _rows_from(conn: sqlite3.Connection, skus: list[str], now: int) -> dict[str, list[_Row]]:
+def _rows_from(conn: sqlite3.Connection, skus: list[str], now: int) -> dict[str, list[PriceRow]]:
     """Every row of these SKUs that is in force at ``now`` or later."""
-    out: dict[str, list[_Row]] = {}
+    out: dict[str, list[PriceRow]] = {}
     for batch in _chunks(skus):
         for rec in conn.execute(
             "SELECT sku, kind, valid_from, valid_to, price FROM prices "
             "WHERE sku IN (SELECT value FROM json_each(?)) AND (valid_to IS NULL OR valid_to > ?)",
             (json.dumps(batch), now),
         ):
-            out.setdefault(rec[0], []).append(_Row(*rec))
+            out.setdefault(rec[0], []).append(PriceRow(*rec))
     return out
 
 
-def _in_force(rows: list[_Row], kind: str, t: int) -> _Row | None:
+def _in_force(rows: list[PriceRow], kind: str, t: int) -> PriceRow | None:
     best = None
     for r in rows:
         if r.kind == kind and r.valid_from <= t and (r.valid_to is None or r.valid_to > t):
@@ -161,7 +163,7 @@ def _in_force(rows: list[_Row], kind: str, t: int) -> _Row | None:
     return best
 
 
-def _shelf(rows: list[_Row], t: int) -> ShelfPrice | None:
+def _shelf(rows: list[PriceRow], t: int) -> ShelfPrice | None:
     regular = _in_force(rows, "regular", t)
     if regular is None:
         return None

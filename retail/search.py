@@ -38,6 +38,7 @@ or a barcode puts that product first.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -126,8 +127,10 @@ def terms_for(product: Mapping[str, Any]) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=65536)
 def _hash63(text: str) -> int:
-    # blake2b, not hash(): the value must be the same in every process, forever.
+    # blake2b, not hash(): the value must be the same in every process, forever. Cached:
+    # a million products share a few thousand brand and category ids.
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
