@@ -8,12 +8,14 @@ figure. So::
     available = on_hand
               + local movements with outbox_seq > included_seq   (sales are negative)
               - open holds      with outbox_seq > included_seq   (kiosk / pickup orders)
+              - reserved        (central's reservations for open orders from this store)
               - safety buffer
 
 A sale is subtracted locally until a feed row that includes its event replaces the
 figure, and from then on only through central's number: never twice, never not at all.
-A hold stops counting when central's figure reflects the order that placed it, or when
-the order ends (:func:`release_holds`). The display floors at zero; ``raw`` keeps the
+A hold stops counting when central's figure reflects the order that placed it (central's
+``reserved_milli`` then holds the quantity instead), or when the order ends
+(:func:`release_holds`). The display floors at zero; ``raw`` keeps the
 signed figure so an oversold item is visible to staff.
 
 Every write takes the caller's connection inside its transaction: a sale's movements
@@ -39,9 +41,10 @@ class Availability(NamedTuple):
     on_hand: int                # central's figure for this store
     unreflected_movements: int  # signed sum of local movements central had not applied
     holds: int                  # open holds central had not applied
+    reserved: int               # held at central for open orders fulfilled from this store
     safety: int
     available: int              # what can be promised: raw floored at 0
-    raw: int                    # on_hand + unreflected_movements - holds - safety
+    raw: int                    # on_hand + unreflected_movements - holds - reserved - safety
     included_seq: int           # this terminal's outbox seq central's figure includes
 
 
@@ -87,11 +90,13 @@ def available(conn: sqlite3.Connection, sku: str, terminal_seq_included: int | N
     so local returns and sales since then still show.
     """
     sku = _text(sku, "SKU")
-    row = conn.execute("SELECT on_hand_milli, safety_milli, included_seq FROM stock WHERE sku = ?", (sku,)).fetchone()
+    row = conn.execute(
+        "SELECT on_hand_milli, safety_milli, reserved_milli, included_seq FROM stock WHERE sku = ?", (sku,)
+    ).fetchone()
     if row is not None:
-        on_hand, safety, included = row
+        on_hand, safety, reserved, included = row
     else:
-        on_hand, safety = 0, 0
+        on_hand, safety, reserved = 0, 0, 0
         included = _feed_included(conn) if terminal_seq_included is None else _int(
             terminal_seq_included, "terminal_seq_included", 0, 2**63 - 1)
     moved = conn.execute(
@@ -102,8 +107,8 @@ def available(conn: sqlite3.Connection, sku: str, terminal_seq_included: int | N
         "SELECT COALESCE(SUM(qty_milli), 0) FROM holds WHERE sku = ? AND released_at IS NULL AND outbox_seq > ?",
         (sku, included),
     ).fetchone()[0]
-    raw = on_hand + moved - held - safety
-    return Availability(on_hand, moved, held, safety, max(raw, 0), raw, included)
+    raw = on_hand + moved - held - reserved - safety
+    return Availability(on_hand, moved, held, reserved, safety, max(raw, 0), raw, included)
 
 
 def network_availability(conn: sqlite3.Connection, sku: str, lang: str = "ru") -> list[NetworkAvailability]:
@@ -178,7 +183,7 @@ def release_holds(conn: sqlite3.Connection, order_id: str, now: int) -> int:
 # ---------------------------------------------------------------- feed writes
 
 
-def _stock_row(data: Mapping[str, Any]) -> tuple[str, int, int]:
+def _stock_row(data: Mapping[str, Any]) -> tuple[str, int, int, int]:
     if not isinstance(data, Mapping):
         raise InventoryError(f"a stock row must be an object, got {type(data).__name__}")
     sku = _text(data.get("sku"), "stock row: sku")
@@ -186,6 +191,7 @@ def _stock_row(data: Mapping[str, Any]) -> tuple[str, int, int]:
         sku,
         _int(data.get("on_hand_milli"), f"stock of {sku}: on_hand_milli", -MAX_MILLI, MAX_MILLI),
         _int(data.get("safety_milli", 0), f"stock of {sku}: safety_milli", 0, MAX_MILLI),
+        _int(data.get("reserved_milli", 0), f"stock of {sku}: reserved_milli", 0, MAX_MILLI),
     )
 
 
@@ -195,9 +201,10 @@ def upsert_stock(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]], in
     seq = _int(included_seq, "included_seq", 0, 2**63 - 1)
     valid = [(*_stock_row(r), seq) for r in rows]
     conn.executemany(
-        "INSERT INTO stock(sku, on_hand_milli, safety_milli, included_seq) VALUES (?, ?, ?, ?) "
+        "INSERT INTO stock(sku, on_hand_milli, safety_milli, reserved_milli, included_seq) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(sku) DO UPDATE SET on_hand_milli = excluded.on_hand_milli, "
-        "safety_milli = excluded.safety_milli, included_seq = excluded.included_seq",
+        "safety_milli = excluded.safety_milli, reserved_milli = excluded.reserved_milli, "
+        "included_seq = excluded.included_seq",
         valid,
     )
     return len(valid)

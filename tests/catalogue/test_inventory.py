@@ -10,10 +10,10 @@ from retail.store import transaction
 NOW = 1_800_000_000
 
 
-def feed(conn, on_hand, included, sku="A", safety=0):
+def feed(conn, on_hand, included, sku="A", safety=0, reserved=0):
     with transaction(conn):
-        inventory.upsert_stock(conn, [{"type": "stock", "sku": sku, "on_hand_milli": on_hand, "safety_milli": safety}],
-                               included)
+        inventory.upsert_stock(conn, [{"type": "stock", "sku": sku, "on_hand_milli": on_hand, "safety_milli": safety,
+                                       "reserved_milli": reserved}], included)
 
 
 def sell(conn, qty, seq, sku="A"):
@@ -26,17 +26,17 @@ def test_a_sale_is_subtracted_once_until_and_after_central_reflects_it(store):
     feed(store, 10_000, 4)
     assert inventory.available(store, "A").available == 10_000
     sell(store, 1_000, 5)                               # sold here, not yet sent
-    assert inventory.available(store, "A") == Availability(10_000, -1_000, 0, 0, 9_000, 9_000, 4)
+    assert inventory.available(store, "A") == Availability(10_000, -1_000, 0, 0, 0, 9_000, 9_000, 4)
     feed(store, 10_000, 4)                              # a feed from before central got it
     assert inventory.available(store, "A").available == 9_000
     feed(store, 9_000, 5)                               # central applied event 5
-    assert inventory.available(store, "A") == Availability(9_000, 0, 0, 0, 9_000, 9_000, 5)
+    assert inventory.available(store, "A") == Availability(9_000, 0, 0, 0, 0, 9_000, 9_000, 5)
     feed(store, 9_000, 12)                              # later events (other SKUs) change nothing
     assert inventory.available(store, "A").available == 9_000
     sell(store, 500, 13)
     sell(store, 250, 14)
     feed(store, 8_500, 13)                              # central has 13 but not yet 14
-    assert inventory.available(store, "A") == Availability(8_500, -250, 0, 0, 8_250, 8_250, 13)
+    assert inventory.available(store, "A") == Availability(8_500, -250, 0, 0, 0, 8_250, 8_250, 13)
 
 
 @pytest.mark.parametrize("included, expected", [
@@ -57,14 +57,15 @@ def test_holds_count_until_central_reflects_the_order_or_it_ends(store):
         inventory.place_hold(store, "A", 2_000, "order-1", 11, NOW)
         inventory.place_hold(store, "B", 1_000, "order-1", 11, NOW)
         inventory.place_hold(store, "A", 1_000, "order-2", 12, NOW)
-    assert inventory.available(store, "A") == Availability(5_000, 0, 3_000, 0, 2_000, 2_000, 10)
-    feed(store, 3_000, 11)                               # central reserved order 1's stock
-    assert inventory.available(store, "A").holds == 1_000
-    assert inventory.available(store, "A").available == 2_000
+    assert inventory.available(store, "A") == Availability(5_000, 0, 3_000, 0, 0, 2_000, 2_000, 10)
+    feed(store, 5_000, 11, reserved=2_000)               # central reserved order 1's stock
+    assert inventory.available(store, "A") == Availability(5_000, 0, 1_000, 2_000, 0, 2_000, 2_000, 11)
     with transaction(store):
         assert inventory.release_holds(store, "order-2", NOW + 60) == 1
         assert inventory.release_holds(store, "order-2", NOW + 61) == 0
     assert inventory.available(store, "A").available == 3_000
+    feed(store, 5_000, 12, reserved=0)                   # order 1 cancelled at central
+    assert inventory.available(store, "A").available == 5_000
 
 
 def test_safety_buffer_and_the_floor_at_zero(store):
@@ -81,9 +82,9 @@ def test_a_sku_central_has_not_sent_counts_from_zero(store):
     sell(store, 1_000, 5, sku="NEW")                     # central already has it: not counted
     with transaction(store):
         inventory.record_movement(store, "NEW", 3_000, "return", "ret-1", 8, NOW)
-    assert inventory.available(store, "NEW") == Availability(0, 3_000, 0, 0, 3_000, 3_000, 7)
+    assert inventory.available(store, "NEW") == Availability(0, 3_000, 0, 0, 0, 3_000, 3_000, 7)
     assert inventory.available(store, "NEW", terminal_seq_included=0).unreflected_movements == 2_000
-    assert inventory.available(store, "NOTHING") == Availability(0, 0, 0, 0, 0, 0, 7)
+    assert inventory.available(store, "NOTHING") == Availability(0, 0, 0, 0, 0, 0, 0, 7)
 
 
 def test_network_availability_joins_locations(store):
@@ -132,6 +133,7 @@ def test_delete_stock(store):
     (lambda c: inventory.release_holds(c, None, NOW), "order id"),
     (lambda c: inventory.upsert_stock(c, [{"sku": "A", "on_hand_milli": "5"}], 1), "on_hand_milli"),
     (lambda c: inventory.upsert_stock(c, [{"sku": "A", "on_hand_milli": 5, "safety_milli": -1}], 1), "safety"),
+    (lambda c: inventory.upsert_stock(c, [{"sku": "A", "on_hand_milli": 5, "reserved_milli": -1}], 1), "reserved"),
     (lambda c: inventory.upsert_stock(c, [{"sku": "A", "on_hand_milli": 5}], -1), "included_seq"),
     (lambda c: inventory.upsert_stock(c, ["A"], 1), "object"),
     (lambda c: inventory.upsert_network_stock(c, [{"sku": "A", "location_id": "", "available_milli": 1}]), "location"),

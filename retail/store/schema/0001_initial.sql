@@ -144,6 +144,8 @@ CREATE TABLE stock (
     sku          TEXT PRIMARY KEY,
     on_hand_milli INTEGER NOT NULL,
     safety_milli INTEGER NOT NULL DEFAULT 0,
+    reserved_milli INTEGER NOT NULL DEFAULT 0 CHECK (reserved_milli >= 0), -- held at central
+                                             -- for open orders fulfilled from this store
     included_seq INTEGER NOT NULL DEFAULT 0  -- this terminal's outbox seq the figure reflects
 ) STRICT, WITHOUT ROWID;
 
