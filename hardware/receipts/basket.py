@@ -68,9 +68,22 @@ def basket_code(conn: sqlite3.Connection, cart: Cart, now: int,
         raise ReceiptError(f"cannot make the basket code: {exc}") from None
 
 
+def _given_code(conn: sqlite3.Connection, code: str, cart: Cart, now: int) -> int:
+    """Check a code the caller signed (the kiosk's hand-off) fits ``cart``; its expiry."""
+    try:
+        verified = keys.verify(conn, code, now, expect_kind="basket")
+    except CodeError as exc:
+        raise ReceiptError(f"the basket code cannot be printed: {exc}") from None
+    if verified.payload["basket_id"] != cart.id:
+        raise ReceiptError("the basket code belongs to another basket; make it again")
+    return verified.expires_at
+
+
 def load_basket_ticket(conn: sqlite3.Connection, cart: Cart, *, now: int, lang: str,
-                       priced: PricedCart | None = None,
+                       priced: PricedCart | None = None, code: str | None = None,
                        ttl_s: int = BASKET_CODE_TTL_S) -> BasketTicket:
+    """The ticket's data; ``code`` is a basket code the caller already signed (else one is
+    signed here, valid ``ttl_s``)."""
     if not isinstance(cart, Cart):
         raise ReceiptError(f"a basket ticket is printed for a Cart, not {type(cart).__name__}")
     if cart.is_empty():
@@ -89,9 +102,12 @@ def load_basket_ticket(conn: sqlite3.Connection, cart: Cart, *, now: int, lang: 
                 discounts.append((label, adjustment.amount))
         lines.append(BasketLine(item.name(lang), item.qty_milli, item.unit, item.unit_price,
                                 pl.base_amount if pl is not None else None, tuple(discounts)))
-    code = basket_code(conn, cart, now, ttl_s)
+    if code is None:
+        code, expires_at = basket_code(conn, cart, now, ttl_s), now + ttl_s
+    else:
+        expires_at = _given_code(conn, code, cart, now)
     return BasketTicket(store_header(conn, lang), cart.id, tuple(lines), cart.count(),
-                        priced.total if priced is not None else None, code, now, now + ttl_s)
+                        priced.total if priced is not None else None, code, now, expires_at)
 
 
 def basket_ticket(ticket: BasketTicket, lang: str) -> Document:
@@ -118,6 +134,8 @@ def basket_ticket(ticket: BasketTicket, lang: str) -> Document:
 
 
 def build_basket_ticket(conn: sqlite3.Connection, cart: Cart, *, now: int,
-                        lang: str | None = None, priced: PricedCart | None = None) -> Document:
+                        lang: str | None = None, priced: PricedCart | None = None,
+                        code: str | None = None) -> Document:
     lang = store_lang(conn, lang)
-    return basket_ticket(load_basket_ticket(conn, cart, now=now, lang=lang, priced=priced), lang)
+    return basket_ticket(load_basket_ticket(conn, cart, now=now, lang=lang, priced=priced,
+                                            code=code), lang)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 
 from hardware.printing import Document, Separator, Text
 from retail.i18n import translate as _
@@ -29,20 +30,31 @@ class OrderConfirmation:
     pickup_code: str
     pickup_store: str          # name and address of the pickup store ('' for delivery)
     units: dict
+    ready_on: date | None = None
 
 
 def job_id(order_id: str) -> str:
     return f"order:{order_id}"
 
 
-def load_order_confirmation(conn: sqlite3.Connection, placed: PlacedOrder, *,
-                            lang: str) -> OrderConfirmation:
-    if not isinstance(placed, PlacedOrder):
-        raise ReceiptError(f"an order confirmation is printed for a PlacedOrder, not "
+def load_order_confirmation(conn: sqlite3.Connection, placed: PlacedOrder | Order, *, lang: str,
+                            pickup_secret: str = "", pickup_code: str = "",
+                            ready_on: date | None = None) -> OrderConfirmation:
+    """The confirmation's data. ``placed`` is what :func:`retail.orders.place_order`
+    returned (its secret and code are used), or the Order with ``pickup_secret`` and
+    ``pickup_code`` given. ``ready_on``: when the order is expected, if known."""
+    if isinstance(placed, PlacedOrder):
+        pickup_secret, pickup_code = placed.pickup_secret, placed.pickup_code
+        order = get_order(conn, placed.id)
+        if order is None:
+            raise ReceiptError(f"order {placed.number} is not in the local store")
+    elif isinstance(placed, Order):
+        order = placed
+    else:
+        raise ReceiptError(f"an order confirmation is printed for a placed Order, not "
                            f"{type(placed).__name__}")
-    order = get_order(conn, placed.id)
-    if order is None:
-        raise ReceiptError(f"order {placed.number} is not in the local store")
+    if ready_on is not None and not isinstance(ready_on, date):
+        raise ReceiptError(f"the ready date must be a date, not {type(ready_on).__name__}")
     where = ""
     if order.fulfilment == "pickup" and order.pickup_store_id:
         row = conn.execute("SELECT name_ru, name_en, address FROM stores WHERE id = ?",
@@ -52,9 +64,9 @@ def load_order_confirmation(conn: sqlite3.Connection, placed: PlacedOrder, *,
         else:
             name = row[0] if lang == "ru" else (row[1] or row[0])
             where = ", ".join(part for part in (name, row[2]) if part)
-    return OrderConfirmation(store_header(conn, lang), order, placed.pickup_secret,
-                             placed.pickup_code, where,
-                             product_units(conn, [line.sku for line in order.lines]))
+    return OrderConfirmation(store_header(conn, lang), order, pickup_secret or "",
+                             pickup_code or "", where,
+                             product_units(conn, [line.sku for line in order.lines]), ready_on)
 
 
 def order_confirmation(conf: OrderConfirmation, lang: str) -> Document:
@@ -73,6 +85,12 @@ def order_confirmation(conf: OrderConfirmation, lang: str) -> Document:
         blocks.append(amount_row(_("To pay on receipt", lang), order.due, lang))
     blocks.append(Separator())
     phone = mask_phone(order.contact.get("phone", "")) if isinstance(order.contact, dict) else ""
+    if conf.ready_on is not None:
+        day = conf.ready_on.strftime("%d.%m.%Y" if lang == "ru" else "%Y-%m-%d")
+        if order.fulfilment == "pickup":
+            blocks.append(Text(_("Ready for pickup from {date}", lang, date=day), bold=True))
+        else:
+            blocks.append(Text(_("Expected delivery: {date}", lang, date=day), bold=True))
     if order.fulfilment == "pickup":
         blocks.append(Text(_("Pickup at: {store}", lang, store=conf.pickup_store)))
         blocks.append(Text(_("We will send a message when the order is ready", lang)))
@@ -96,7 +114,10 @@ def order_confirmation(conf: OrderConfirmation, lang: str) -> Document:
     return finish(blocks, header)
 
 
-def build_order_confirmation(conn: sqlite3.Connection, placed: PlacedOrder, *,
-                             lang: str | None = None) -> Document:
+def build_order_confirmation(conn: sqlite3.Connection, placed: PlacedOrder | Order, *,
+                             lang: str | None = None, pickup_secret: str = "",
+                             pickup_code: str = "", ready_on: date | None = None) -> Document:
     lang = store_lang(conn, lang)
-    return order_confirmation(load_order_confirmation(conn, placed, lang=lang), lang)
+    return order_confirmation(load_order_confirmation(
+        conn, placed, lang=lang, pickup_secret=pickup_secret, pickup_code=pickup_code,
+        ready_on=ready_on), lang)

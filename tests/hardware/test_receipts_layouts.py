@@ -278,3 +278,43 @@ def test_every_layout_fits_58_mm(db, tmp_path):
             job = printed(emu, document, width_mm=58)
             assert job.text_lines and max(len(line) for line in job.text_lines) <= 32
             assert job.cuts == ["full"]
+
+
+# ---------------------------------------------------------------- the kiosk's call shape
+
+def test_kiosk_wrappers_print_the_kiosks_own_code_and_ready_date(db, emu):
+    from datetime import date
+
+    from hardware.receipts import kiosk
+    from hardware.receipts.basket import basket_code
+    from retail.orders import get_order
+
+    cart = shopping_cart()
+    code = basket_code(db, cart, NOW, ttl_s=600)
+    job = printed(emu, kiosk.basket_ticket(db, cart, code, priced(cart), lang="ru", now=NOW))
+    assert qr_codes(emu, job) == [code]
+    assert "Действует до 01.01.2026 12:10" in job.text_lines
+
+    placed = order(db)
+    found = get_order(db, placed.id)
+    job = printed(emu, kiosk.order_confirmation(db, found, placed.pickup_secret,
+                                                placed.pickup_code, date(2026, 1, 3),
+                                                lang="ru", now=NOW))
+    assert "Заказ можно забрать с 03.01.2026" in job.text_lines
+    assert qr_codes(emu, job) == [placed.pickup_code]
+    job = printed(emu, kiosk.pickup_slip(db, found, lang="en", now=NOW))
+    assert "ORDER PICKUP" in job.text_lines
+
+
+def test_a_given_basket_code_must_be_genuine_and_for_this_basket(db):
+    from hardware.receipts.basket import basket_code
+
+    cart, other = shopping_cart(), shopping_cart()
+    code = basket_code(db, other, NOW)
+    with pytest.raises(ReceiptError, match="belongs to another basket"):
+        build_basket_ticket(db, cart, now=NOW, code=code)
+    forged = code[:-2] + ("AA" if code[-2:] != "AA" else "BB")
+    with pytest.raises(ReceiptError, match="cannot be printed"):
+        build_basket_ticket(db, other, now=NOW, code=forged)
+    with pytest.raises(ReceiptError, match="ready date must be a date"):
+        build_order_confirmation(db, order(db), ready_on="tomorrow")
