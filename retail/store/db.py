@@ -16,6 +16,7 @@ from typing import Iterator
 from .migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 32 * 1024  # a million-SKU catalogue's hot index pages stay in memory
 
 
 class StoreError(RuntimeError):
@@ -39,6 +40,7 @@ def connect(path: str | Path, *, migrate_schema: bool = True, readonly: bool = F
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     if not readonly:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if path != ":memory:" and mode.lower() != "wal":
