@@ -334,31 +334,33 @@ def _row_key(row: Any) -> str:
     return key[:400] if isinstance(key, str) else "(no key)"
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return f"refused by the local store: {exc}"
+    return str(exc)
+
+
 def _run_writer(conn, fn: Writer, items: list[Item], ctx: _Ctx, failed: list[tuple[Item, str]]) -> list[Item]:
-    """Write ``items``; if the writer refuses, isolate the refused rows. Returns what was written."""
+    """Write ``items``; if the writer refuses, halve until the refused rows stand alone.
+
+    A clean batch costs one call; k bad rows cost about k * log2(n) calls. Returns what
+    was written; the refused rows go to ``failed`` with the writer's reason.
+    """
     if not items:
         return []
     conn.execute("SAVEPOINT feed_kind")
     try:
         fn(conn, items, ctx)
-    except _WRITE_ERRORS:
+    except _WRITE_ERRORS as exc:
         conn.execute("ROLLBACK TO feed_kind")
-    else:
         conn.execute("RELEASE feed_kind")
-        return items
+        if len(items) == 1:
+            failed.append((items[0], _reason(exc)))
+            return []
+        half = len(items) // 2
+        return _run_writer(conn, fn, items[:half], ctx, failed) + _run_writer(conn, fn, items[half:], ctx, failed)
     conn.execute("RELEASE feed_kind")
-    written = []
-    for it in items:
-        conn.execute("SAVEPOINT feed_row")
-        try:
-            fn(conn, [it], ctx)
-        except _WRITE_ERRORS as exc:
-            conn.execute("ROLLBACK TO feed_row")
-            failed.append((it, f"refused by the local store: {exc}"))
-        else:
-            written.append(it)
-        conn.execute("RELEASE feed_row")
-    return written
+    return items
 
 
 def write_items(conn: sqlite3.Connection, items: list[Item], ctx: _Ctx) -> tuple[list[Item], list[tuple[Item, str]]]:
@@ -390,6 +392,15 @@ def _clear_quarantine(conn, feed: str, keys: list[str]) -> None:
         conn.executemany("DELETE FROM quarantine WHERE feed = ? AND row_key = ?", [(feed, k) for k in keys])
 
 
+def _check_mostly_bad(bad: list[tuple[str, str, str, int]], rows: int, max_bad: float) -> None:
+    """Raise :class:`PageRejected` when most rows are bad (rows held for a reference do not count)."""
+    hard = [b for b in bad if not b[3]]
+    if len(hard) >= MIN_BAD_TO_REJECT and len(hard) > max_bad * rows:
+        reasons = "; ".join(sorted({b[1] for b in hard})[:3])
+        raise PageRejected(f"page rejected: {len(hard)} of {rows} rows are bad, the previous data stays live "
+                           f"(e.g. {reasons})")
+
+
 def apply_page(conn: sqlite3.Connection, feed: str, page: Any, *, terminal_id: str, now: int,
                sent_cursor: str | None = None, max_bad: float = MAX_BAD_RATIO) -> PageResult:
     """Apply one page of ``feed`` (see the module docstring); raises :class:`PageRejected`."""
@@ -408,39 +419,43 @@ def apply_page(conn: sqlite3.Connection, feed: str, page: Any, *, terminal_id: s
             good.append(parse_row(feed, row))
         except RowError as exc:
             bad.append((_row_key(row), exc.reason, _payload(row), 0))
-    hard_bad = len(bad)
-    if hard_bad >= MIN_BAD_TO_REJECT and hard_bad > max_bad * len(rows):
-        reasons = "; ".join(sorted({b[1] for b in bad})[:3])
-        reason = (f"page rejected: {hard_bad} of {len(rows)} rows are bad, the previous data stays live "
-                  f"(e.g. {reasons})")
-        record_error(conn, feed, reason, now)
-        raise PageRejected(reason)
+    try:
+        _check_mostly_bad(bad, len(rows), max_bad)
+    except PageRejected as exc:
+        record_error(conn, feed, str(exc), now)
+        raise
     ctx = _Ctx(feed, included, now)
     raw_by_key = {}
-    with transaction(conn):
-        missing = missing_references(conn, good)
-        if missing:
-            raw_by_key = {_row_key(r): r for r in rows}
-            bad += [(it.key, missing[it.key], _payload(raw_by_key.get(it.key)), 1) for it in good if it.key in missing]
-            good = [it for it in good if it.key not in missing]
-        written, failed = write_items(conn, good, ctx)
-        if failed:
-            raw_by_key = raw_by_key or {_row_key(r): r for r in rows}
-            bad += [(it.key, reason, _payload(raw_by_key.get(it.key)), 0) for it, reason in failed]
-        _clear_quarantine(conn, feed, [it.key for it in written])
-        _quarantine(conn, feed, bad, now, included)
-        resync = conn.execute("SELECT 1 FROM feed_resync WHERE feed = ?", (feed,)).fetchone() is not None
-        if resync:
-            conn.executemany("INSERT OR IGNORE INTO feed_resync_keys(feed, key) VALUES (?, ?)",
-                             [(feed, _row_key(r)) for r in rows])
-            if not more:
-                result.pruned = prune_after_resync(conn, feed, ctx)
-        conn.execute(
-            "INSERT INTO feed_state(feed, cursor, version, included_seq, rows, last_success_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed) DO UPDATE SET cursor = excluded.cursor, "
-            "version = excluded.version, included_seq = excluded.included_seq, rows = feed_state.rows + ?, "
-            "last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL",
-            (feed, nxt, version, included, len(written), now, len(written)))
+    try:
+        with transaction(conn):
+            missing = missing_references(conn, good)
+            if missing:
+                raw_by_key = {_row_key(r): r for r in rows}
+                bad += [(it.key, missing[it.key], _payload(raw_by_key.get(it.key)), 1)
+                        for it in good if it.key in missing]
+                good = [it for it in good if it.key not in missing]
+            written, failed = write_items(conn, good, ctx)
+            if failed:
+                raw_by_key = raw_by_key or {_row_key(r): r for r in rows}
+                bad += [(it.key, reason, _payload(raw_by_key.get(it.key)), 0) for it, reason in failed]
+                _check_mostly_bad(bad, len(rows), max_bad)  # rolls the whole page back
+            _clear_quarantine(conn, feed, [it.key for it in written])
+            _quarantine(conn, feed, bad, now, included)
+            resync = conn.execute("SELECT 1 FROM feed_resync WHERE feed = ?", (feed,)).fetchone() is not None
+            if resync:
+                conn.executemany("INSERT OR IGNORE INTO feed_resync_keys(feed, key) VALUES (?, ?)",
+                                 [(feed, _row_key(r)) for r in rows])
+                if not more:
+                    result.pruned = prune_after_resync(conn, feed, ctx)
+            conn.execute(
+                "INSERT INTO feed_state(feed, cursor, version, included_seq, rows, last_success_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed) DO UPDATE SET cursor = excluded.cursor, "
+                "version = excluded.version, included_seq = excluded.included_seq, rows = feed_state.rows + ?, "
+                "last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL",
+                (feed, nxt, version, included, len(written), now, len(written)))
+    except PageRejected as exc:
+        record_error(conn, feed, str(exc), now)
+        raise
     result.applied = sum(1 for it in written if it.op == "upsert")
     result.deleted = len(written) - result.applied
     result.quarantined = len(bad)

@@ -79,7 +79,7 @@ class CentralClient:
     # ---------------------------------------------------------------- one request
 
     def _request(self, method: str, path: str, *, params: dict | None = None, body: bytes | None = None,
-                 headers: dict | None = None, timeout: tuple[float, float] | None = None) -> Any:
+                 headers: dict | None = None, timeout: tuple[float, float] | None = None, raw: bool = False) -> Any:
         url = self.base_url + API + path
         sent = self._now()
         try:
@@ -99,12 +99,8 @@ class CentralClient:
         received = self._now()
         status = resp.status_code
         answer: Any = None
-        if status == 200 or status == 201:
-            try:
-                answer = json.loads(content)
-            except ValueError:
-                self.reachable = False
-                raise TransportError(f"central's answer to {path} is not complete JSON", status=status) from None
+        if (status == 200 or status == 201) and not raw:
+            answer = self._decode(content, path)
         server_time = answer.get("server_time") if isinstance(answer, dict) else None
         self.clock.add(sample(sent, received, server_time, resp.headers.get("Date")))
         if status in OUTAGE_STATUSES:
@@ -114,7 +110,7 @@ class CentralClient:
         self.reachable = True
         self.last_contact_at = received
         if status in (200, 201):
-            return answer
+            return content if raw else answer
         if status in (401, 403):
             raise AuthError(f"central refused this terminal (HTTP {status}): {_detail(resp)}", status)
         if status == 410:
@@ -126,6 +122,13 @@ class CentralClient:
                               retry_after=_retry_after(resp))
         raise ProtocolError(f"central refused the request (HTTP {status}): {_detail(resp)}", status=status)
 
+    def _decode(self, content: bytes, path: str) -> Any:
+        try:
+            return json.loads(content)
+        except ValueError:
+            self.reachable = False
+            raise TransportError(f"central's answer to {path} is not complete JSON") from None
+
     # ---------------------------------------------------------------- the protocol's calls
 
     def health(self) -> dict:
@@ -136,8 +139,21 @@ class CentralClient:
 
     def feed_page(self, feed: str, cursor: str, limit: int) -> dict:
         """One page of ``feed`` of this terminal's store after ``cursor``."""
-        answer = self._request("GET", f"/stores/{self.store}/feeds/{feed}",
-                               params={"cursor": cursor, "limit": limit})
+        return self.decode_page(feed, self.feed_page_raw(feed, cursor, limit))
+
+    def feed_page_raw(self, feed: str, cursor: str, limit: int) -> bytes:
+        """The page's JSON text, undecoded: what a background prefetch does.
+
+        Decoding a big page is CPU work under the GIL; done in a second thread it would
+        stall the thread writing the previous page (each SQLite step releases and takes
+        the GIL back), so the writer decodes pages itself (:meth:`decode_page`). The
+        clock sample of a raw fetch comes from the ``Date`` header.
+        """
+        return self._request("GET", f"/stores/{self.store}/feeds/{feed}", params={"cursor": cursor, "limit": limit},
+                             raw=True)
+
+    def decode_page(self, feed: str, content: bytes) -> dict:
+        answer = self._decode(content, f"the {feed} feed")
         if not isinstance(answer, dict):
             raise ProtocolError(f"feed {feed}: the page is not a JSON object")
         return answer

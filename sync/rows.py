@@ -15,9 +15,12 @@ that need the database (does the product a price is for exist?) are done for a w
 page at once by :mod:`sync.apply`, which marks such rows for a retry rather than for a
 person: the product usually arrives with the next catalogue page.
 
-The domain modules' own validators are used where they exist (``validate_product``,
-``validate_price``, the staff hash parser), so a row that passes here is a row the
-writer accepts.
+Where a domain writer validates its rows itself (``retail.catalogue.upsert_products``,
+``retail.prices.upsert_prices``), its check is not repeated here - at a million products
+checking twice costs more than writing - and :mod:`sync.apply` isolates the rows a
+writer refuses and quarantines them with the writer's reason. Here go the checks no
+writer makes (the key agrees with the data, barcodes are GTINs, PIN hashes parse,
+promotions build) and those of the kinds written by plain SQL.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from retail import catalogue, prices
+from retail import prices
 from retail.codes.gtin import is_valid_gtin
 from retail.pricing import PromotionError
 from retail.promotions import promotion_from_row
@@ -264,27 +267,27 @@ def _brand(key_id: str, d: Mapping) -> Mapping:
 
 
 def _product(key_id: str, d: Mapping) -> Mapping:
-    try:
-        row = catalogue.validate_product(d)
-    except catalogue.CatalogueError as exc:
-        raise RowError(str(exc)) from None
-    _same(key_id, row.sku, "product")
+    # The full check (names, unit, VAT, PLU, attributes...) is retail.catalogue's, run once
+    # by upsert_products as it writes; a row it refuses is isolated and quarantined there.
+    sku = d.get("sku")
+    if sku != key_id:
+        _same(key_id, ident(sku, "product sku"), "product")
     codes = d.get("barcodes")
     if codes:
+        if type(codes) is not list:
+            raise RowError(f"product {sku}: barcodes must be a list, got {type(codes).__name__}")
         for code in codes:
             if not is_valid_gtin(code):
-                raise RowError(f"product {row.sku}: barcode {code!r:.40} is not a valid GTIN "
+                raise RowError(f"product {sku}: barcode {code!r:.40} is not a valid GTIN "
                                "(8, 12, 13 or 14 digits with a correct check digit)")
     return d
 
 
 def _price(key_id: Any, d: Mapping) -> Mapping:
-    try:
-        row = prices.validate_price(d)
-    except prices.PriceError as exc:
-        raise RowError(str(exc)) from None
-    if (row.sku, row.kind, row.valid_from) != key_id:
-        raise RowError(f"price: the key names {key_id} but the data is for {(row.sku, row.kind, row.valid_from)}")
+    # Types and ranges are retail.prices.validate_price's, run by upsert_prices as it writes.
+    if (d.get("sku"), d.get("kind"), d.get("valid_from")) != key_id:
+        raise RowError(f"price: the key names {key_id} but the data is for "
+                       f"{(d.get('sku'), d.get('kind'), d.get('valid_from'))!r:.120}")
     return d
 
 

@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--skus", type=int, default=100_000)
     ap.add_argument("--central-db", type=Path)
     ap.add_argument("--events", type=int, default=10_000)
-    ap.add_argument("--page-limit", type=int, default=10_000)
+    ap.add_argument("--page-limit", type=int, default=None)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sync-scale-"))
     central_db = args.central_db or work / "central.db"
@@ -105,7 +105,8 @@ def main() -> None:
               f" (target scale: 1M SKUs < 60 s)")
         for f in report.pulled.feeds:
             rate = f.rows / f.seconds if f.seconds else 0
-            print(f"  {f.feed:<11} {f.rows:>9,} rows {f.pages:>4} pages {f.seconds:6.2f} s {rate:>10,.0f} rows/s")
+            print(f"  {f.feed:<11} {f.rows:>9,} rows {f.pages:>4} pages {f.seconds:6.2f} s {rate:>10,.0f} rows/s"
+                  f"  (waiting for central {f.wait_s:5.2f} s, applying {f.apply_s:5.2f} s)")
 
         # a 10 000-row price delta made at central
         conn = agent.conn

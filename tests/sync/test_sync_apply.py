@@ -178,11 +178,16 @@ FEED_OF = {"product": "catalogue", "price": "prices", "promo": "promotions", "st
 
 
 @pytest.mark.parametrize("name,row,reason", BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
-def test_bad_rows_are_refused_with_a_reason(name, row, reason):
+def test_bad_rows_are_quarantined_with_a_reason(conn, name, row, reason):
+    apply(conn, "catalogue", page("catalogue", [product("1001")], next_cursor="1"))
     feed = "catalogue" if name == "row of another feed" else FEED_OF.get(
         str(row.get("key", "product:")).split(":")[0] if isinstance(row, dict) else "product", "catalogue")
-    with pytest.raises(RowError, match=reason):
-        parse_row(feed, row)
+    cursor = "1" if feed == "catalogue" else ""
+    result = apply(conn, feed, page(feed, [row], cursor=cursor, next_cursor="2"))
+    assert (result.applied, result.quarantined) == (0, 1)
+    [(key, why)] = quarantined(conn).items()
+    assert reason in why, why
+    assert feed_row(conn, feed)["cursor"] == "2"
 
 
 def test_a_bad_row_is_quarantined_and_the_rest_applies(conn):
