@@ -77,12 +77,14 @@ class PosServices(TerminalServices):
     """The till's services. ``payment`` is a ``hardware.payment.PaymentTerminal`` (or None);
     ``lookup_order`` fetches a web order from central by number (``sync.lookup``)."""
 
-    def __init__(self, db_path, *, clock=None, payment=None,
+    def __init__(self, db_path, *, clock=None, payment=None, queue=None, drawer=None,
                  lookup_order: Callable[[str], dict] | None = None, **kwargs) -> None:
         if clock is not None:
             kwargs["clock"] = clock
         super().__init__(db_path, **kwargs)
         self.payment = payment
+        self.queue = queue      # hardware.queue.PrintQueue (receipts wait there for the printer)
+        self.drawer = drawer    # hardware.drawer.Drawer, when it is not kicked through the receipt
         self._lookup_order = lookup_order
 
     # ---------------------------------------------------------------- staff
@@ -198,6 +200,64 @@ class PosServices(TerminalServices):
         if self.payment is None:
             raise ServiceError("No card terminal is configured on this till")
         return self.payment.status(key)
+
+    def finish_sale(self, priced: PricedCart, tenders: Iterable[sales.Tender], *, lang: str = "ru",
+                    **commit) -> tuple[sales.CommittedSale, str]:
+        """Commit the sale, queue its receipt and open the drawer for cash.
+
+        Returns (the sale, a problem to tell the cashier or ""). The sale stands whatever
+        the printer does: a receipt that cannot print waits in the queue for a reprint.
+        """
+        sale = self.commit_sale(priced, tenders, **commit)
+        return sale, self.after_sale(sale, lang)
+
+    def after_sale(self, sale: sales.CommittedSale, lang: str = "ru") -> str:
+        """Queue the receipt of a committed sale or return and kick the drawer if cash moved."""
+        cash = any(t.kind == "cash" for t in sale.tenders)
+        problem = ""
+        if cash and self.drawer is not None and not self._drawer_on_printer():
+            try:
+                self.drawer.open()
+            except Exception as exc:  # the sale is done; say what to check
+                log.warning("drawer: %s", exc)
+                problem = "The cash drawer did not open: open it with the key"
+        if self.queue is None:
+            return problem or "No receipt printer is set up; the receipt was not printed"
+        from hardware.receipts.sale import build_sale_receipt, job_id
+
+        document = build_sale_receipt(self.conn, sale, now=self.now(), lang=lang,
+                                      kick_drawer=cash and self._drawer_on_printer())
+        self.queue.enqueue(self.conn, job_id(sale.id), document, "receipt", lang=lang)
+        return problem
+
+    def _drawer_on_printer(self) -> bool:
+        from hardware.drawer import PrinterDrawer
+
+        return self.drawer is None or isinstance(self.drawer, PrinterDrawer)
+
+    def reprint_last(self):
+        """Queue a copy of the last receipt (marked as a copy)."""
+        if self.queue is None:
+            raise ServiceError("No receipt printer is set up on this till")
+        job = self.queue.last_receipt_job()
+        if job is None:
+            raise ServiceError("There is no receipt to reprint yet")
+        return self.queue.reprint(job.id)
+
+    def retry_printing(self) -> None:
+        if self.queue is not None:
+            self.queue.retry_now()
+
+    def open_drawer(self) -> None:
+        if self.drawer is None:
+            raise ServiceError("No cash drawer is set up on this till")
+        self.drawer.open()
+
+    def no_sale(self, staff_id: str, approval: staff.Approval | None = None) -> None:
+        """Open the drawer without a sale (a manager's right or approval); audited."""
+        if approval is None:
+            self.audit(staff_id, "no_sale", {"reason": "no sale"})
+        self.open_drawer()
 
     def last_sale(self) -> sales.CommittedSale | None:
         return sales.last_sale(self.conn)

@@ -1,0 +1,23 @@
+"""What every till screen shares: injected services and app, and running work off the main thread."""
+from __future__ import annotations
+
+from kivy.properties import ObjectProperty
+from kivy.uix.screenmanager import Screen
+
+
+class PosScreen(Screen):
+    """A till screen. ``services`` (PosServices) and ``app`` (PosApp) are set by the App."""
+
+    services = ObjectProperty(None)
+    app = ObjectProperty(None)
+
+    def run(self, fn, *args, on_done=None, on_error=None, key: str | None = None, **kwargs):
+        """Run ``fn`` in the worker; callbacks come back on the main thread."""
+        return self.app.worker.submit(fn, *args, on_done=on_done, on_error=on_error or self.app.show_error,
+                                      key=key, **kwargs)
+
+    def tr(self, message: str, **params) -> str:
+        return self.app.tr(message, **params)
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.app.say(text, kind)
