@@ -15,6 +15,7 @@ import gzip
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -46,6 +47,16 @@ def _retry_after(resp: requests.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """An undecoded answer with what its clock sample needs."""
+
+    content: bytes
+    sent: float
+    received: float
+    date: str | None
 
 
 class CentralClient:
@@ -102,7 +113,8 @@ class CentralClient:
         if (status == 200 or status == 201) and not raw:
             answer = self._decode(content, path)
         server_time = answer.get("server_time") if isinstance(answer, dict) else None
-        self.clock.add(sample(sent, received, server_time, resp.headers.get("Date")))
+        if not (raw and status == 200):  # a raw page is sampled once decoded (its server_time)
+            self.clock.add(sample(sent, received, server_time, resp.headers.get("Date")))
         if status in OUTAGE_STATUSES:
             self.reachable = False
             raise TransportError(f"central is unavailable (HTTP {status}): {_detail(resp)}", status=status,
@@ -110,7 +122,7 @@ class CentralClient:
         self.reachable = True
         self.last_contact_at = received
         if status in (200, 201):
-            return content if raw else answer
+            return RawAnswer(content, sent, received, resp.headers.get("Date")) if raw else answer
         if status in (401, 403):
             raise AuthError(f"central refused this terminal (HTTP {status}): {_detail(resp)}", status)
         if status == 410:
@@ -141,21 +153,21 @@ class CentralClient:
         """One page of ``feed`` of this terminal's store after ``cursor``."""
         return self.decode_page(feed, self.feed_page_raw(feed, cursor, limit))
 
-    def feed_page_raw(self, feed: str, cursor: str, limit: int) -> bytes:
+    def feed_page_raw(self, feed: str, cursor: str, limit: int) -> RawAnswer:
         """The page's JSON text, undecoded: what a background prefetch does.
 
         Decoding a big page is CPU work under the GIL; done in a second thread it would
         stall the thread writing the previous page (each SQLite step releases and takes
-        the GIL back), so the writer decodes pages itself (:meth:`decode_page`). The
-        clock sample of a raw fetch comes from the ``Date`` header.
+        the GIL back), so the writer decodes pages itself (:meth:`decode_page`).
         """
         return self._request("GET", f"/stores/{self.store}/feeds/{feed}", params={"cursor": cursor, "limit": limit},
                              raw=True)
 
-    def decode_page(self, feed: str, content: bytes) -> dict:
-        answer = self._decode(content, f"the {feed} feed")
+    def decode_page(self, feed: str, raw: RawAnswer) -> dict:
+        answer = self._decode(raw.content, f"the {feed} feed")
         if not isinstance(answer, dict):
             raise ProtocolError(f"feed {feed}: the page is not a JSON object")
+        self.clock.add(sample(raw.sent, raw.received, answer.get("server_time"), raw.date))
         return answer
 
     def post_events(self, events: list[dict]) -> dict:
