@@ -181,46 +181,59 @@ class Agent:
         beat = threading.Thread(target=self._heartbeat, name="sync-heartbeat", daemon=True)
         beat.start()
         backoff = Backoff()
-        next_at = 0.0
+        self._next_at = 0.0
         code = EXIT_OK
         try:
             while not self.stop_event.is_set():
-                requested = state.has_open_request(self.conn)
-                if requested or self.now() >= next_at:
-                    ids = state.take_requests(self.conn, now=self.now())
-                    try:
-                        report = self.cycle()
-                    except AuthError as exc:
-                        state.finish_requests(self.conn, ids, f"stopped: {exc.reason}", now=self.now())
-                        state.stopped(self.conn, exc.reason, str(exc), now=self.now())
-                        log.error("stopped: %s", exc)
-                        code = EXIT_STOPPED
-                        break
-                    except Exception as exc:  # noqa: BLE001 - the agent outlives any one failed cycle
-                        if not isinstance(exc, (SyncError, sqlite3.OperationalError)):
-                            log.exception("unexpected failure in a sync cycle")
-                        retry_after = exc.retry_after if isinstance(exc, TransportError) else None
-                        delay = backoff.next_delay(retry_after)
-                        next_at = self.now() + delay
-                        message = str(exc) or type(exc).__name__
-                        state.cycle_done(self.conn, ok=False, error=message, next_run_at=next_at, now=self.now())
-                        state.finish_requests(self.conn, ids, f"failed: {message}", now=self.now())
-                        log.warning("sync failed (%s); next try in %.0f s", message, delay)
-                    else:
-                        backoff.reset()
-                        next_at = self.now() + self.interval
-                        state.cycle_done(self.conn, ok=report.ok, error="; ".join(report.feed_errors) or None,
-                                         next_run_at=next_at, now=self.now())
-                        state.finish_requests(self.conn, ids, report.summary(), now=self.now())
-                        log.info("sync %s in %.1f s", report.summary(), report.seconds)
-                    continue
+                try:
+                    if state.has_open_request(self.conn) or self.now() >= self._next_at:
+                        if self._run_cycle(backoff) == EXIT_STOPPED:
+                            code = EXIT_STOPPED
+                            break
+                        continue
+                except sqlite3.OperationalError as exc:
+                    # The store is locked or unwell for longer than the busy timeout: the
+                    # app keeps selling; try again in a moment rather than die.
+                    log.warning("local store busy (%s); retrying", exc)
                 self.stop_event.wait(POLL_S)
         finally:
             self.stop_event.set()
             beat.join(timeout=5)
             if code != EXIT_STOPPED:
-                state.agent_exited(self.conn, now=self.now())
+                try:
+                    state.agent_exited(self.conn, now=self.now())
+                except sqlite3.OperationalError as exc:
+                    log.warning("could not mark the agent stopped: %s", exc)
         return code
+
+    def _run_cycle(self, backoff: Backoff) -> int:
+        """One cycle with its requests and status; returns EXIT_STOPPED on 401/403."""
+        ids = state.take_requests(self.conn, now=self.now())
+        try:
+            report = self.cycle()
+        except AuthError as exc:
+            state.finish_requests(self.conn, ids, f"stopped: {exc.reason}", now=self.now())
+            state.stopped(self.conn, exc.reason, str(exc), now=self.now())
+            log.error("stopped: %s", exc)
+            return EXIT_STOPPED
+        except Exception as exc:  # noqa: BLE001 - the agent outlives any one failed cycle
+            if not isinstance(exc, (SyncError, sqlite3.OperationalError)):
+                log.exception("unexpected failure in a sync cycle")
+            retry_after = exc.retry_after if isinstance(exc, TransportError) else None
+            delay = backoff.next_delay(retry_after)
+            self._next_at = self.now() + delay
+            message = str(exc) or type(exc).__name__
+            state.cycle_done(self.conn, ok=False, error=message, next_run_at=self._next_at, now=self.now())
+            state.finish_requests(self.conn, ids, f"failed: {message}", now=self.now())
+            log.warning("sync failed (%s); next try in %.0f s", message, delay)
+            return EXIT_FAILED
+        backoff.reset()
+        self._next_at = self.now() + self.interval
+        state.cycle_done(self.conn, ok=report.ok, error="; ".join(report.feed_errors) or None,
+                         next_run_at=self._next_at, now=self.now())
+        state.finish_requests(self.conn, ids, report.summary(), now=self.now())
+        log.info("sync %s in %.1f s", report.summary(), report.seconds)
+        return EXIT_OK if report.ok else EXIT_FAILED
 
     def stop(self) -> None:
         self.stop_event.set()
