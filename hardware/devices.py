@@ -395,6 +395,20 @@ def _is_printer(device) -> bool:
         return False
 
 
+def discover(conn: sqlite3.Connection | None = None) -> dict:
+    """What ``python -m hardware list`` shows, as plain data: serial ports, USB printers
+    (or why they cannot be listed) and, given the local store, the configured devices'
+    status."""
+    printers, usb_note = usb_printers()
+    return {
+        "serial_ports": [{"device": p.device, "description": p.description, "hwid": p.hwid}
+                         for p in serial_ports()],
+        "usb_printers": [{"spec": p.spec, "description": p.description} for p in printers],
+        "usb_note": usb_note,
+        "configured": None if conn is None else [s.to_dict() for s in device_status(conn)],
+    }
+
+
 # ---------------------------------------------------------------- status
 
 STATES = ("ok", "warning", "error", "unknown", "not_configured")
@@ -492,6 +506,16 @@ def _status_of(setting: DeviceSetting, printer: PrinterConfig | None,
         return DeviceStatus(kind, spec, "error", str(exc))
 
 
+def check_device(conn: sqlite3.Connection, kind: str, timeout_s: float = 2.0) -> DeviceStatus:
+    """Check one configured device (right after a technician configured it)."""
+    setting = get_device(conn, kind)
+    try:
+        printer = printer_config(conn) if kind == "drawer" else None
+    except DeviceConfigError:
+        printer = None
+    return _status_of(setting, printer, timeout_s)
+
+
 def device_status(source: sqlite3.Connection | Mapping[str, DeviceSetting],
                   timeout_s: float = 2.0) -> list[DeviceStatus]:
     """Check every kind (in parallel, each bounded): what a technician sees first."""
@@ -504,3 +528,56 @@ def device_status(source: sqlite3.Connection | Mapping[str, DeviceSetting],
     with ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
         futures = [pool.submit(_status_of, settings[kind], printer, timeout_s) for kind in KINDS]
         return [future.result() for future in futures]
+
+
+# ---------------------------------------------------------------- scan test
+
+@dataclass(frozen=True)
+class ScanDescription:
+    """A scan as the technician's scan test shows it: never a full card number or code."""
+    symbology: str
+    data: str
+    meaning: str
+
+    def line(self) -> str:
+        return f"{self.symbology:<16} {self.data:<24} {self.meaning}"
+
+
+def describe_scan(event) -> ScanDescription:
+    """What a :class:`~hardware.scanner.ScanEvent` is, in words; loyalty numbers are masked
+    and signed codes shortened, because the scan test's output may end up in a log."""
+    from retail.codes.instore import PriceCode, WeightCode
+    from retail.codes.scan import (GS1Scan, GtinScan, InStoreScan, LoyaltyCardScan,
+                                   ProductUrlScan, SignedScan)
+    from retail.loyalty import mask_card
+    from retail.money import format_money
+
+    result = event.result
+    symbology = event.symbology.name if event.symbology else "unknown"
+    data = event.data.replace("\x1d", "<GS>")
+    if isinstance(result, GtinScan):
+        meaning = f"product barcode, GTIN {result.gtin}"
+    elif isinstance(result, InStoreScan):
+        label = result.label
+        if isinstance(label, WeightCode):
+            meaning = f"scale label: item {label.plu}, {label.grams} g"
+        elif isinstance(label, PriceCode):
+            meaning = f"price label: item {label.plu}, {format_money(label.kopecks)}"
+        else:
+            meaning = "in-store label"
+    elif isinstance(result, LoyaltyCardScan):
+        data = mask_card(result.number)
+        meaning = f"loyalty card {data}"
+    elif isinstance(result, GS1Scan):
+        fields = ", ".join(f"({ai}) {value}" for ai, value in result.data.raw.items())
+        meaning = f"GS1 data: {fields}"
+    elif isinstance(result, SignedScan):
+        data = data[:12] + "…" if len(data) > 12 else data
+        meaning = f"signed Vitrina {result.kind} code (checked by the till, not here)"
+    elif isinstance(result, ProductUrlScan):
+        meaning = f"product link, SKU {result.sku}"
+    else:
+        meaning = f"not recognised: {result.reason}"
+    if len(data) > 40:
+        data = data[:40] + "…"
+    return ScanDescription(symbology, data, meaning)

@@ -222,3 +222,34 @@ def test_open_store_refuses_a_missing_file_unless_asked(tmp_path):
         open_store(tmp_path / "missing.db")
     open_store(tmp_path / "new.db", create=True).close()
     assert (tmp_path / "new.db").exists()
+
+
+# ---------------------------------------------------------------- scan descriptions
+
+@pytest.mark.parametrize("raw, symbology, data, meaning", [
+    ("]E04600000000008", "EAN-13", "4600000000008", "product barcode, GTIN 04600000000008"),
+    ("]E02900000010017", "EAN-13", "•••• 0017", "loyalty card •••• 0017"),
+    ("]d20104600000000008\x1d10ABC", "GS1 DataMatrix", "0104600000000008<GS>10ABC",
+     "GS1 data: (01) 04600000000008, (10) ABC"),
+    ("?!", "unknown", "?!", "not recognised"),
+    ("x" * 60, "unknown", "x" * 40 + "…", "not recognised"),
+])
+def test_describe_scan(raw, symbology, data, meaning):
+    from hardware.devices import describe_scan
+    from hardware.scanner import Framing
+
+    described = describe_scan(Framing().event(raw, "test"))
+    assert (described.symbology, described.data) == (symbology, data)
+    assert described.meaning.startswith(meaning)
+
+
+def test_describe_scan_shortens_signed_codes(tmp_path):
+    from hardware.devices import describe_scan
+    from hardware.scanner import Framing
+    from retail.codes import signed
+
+    code = signed.sign("receipt", {"receipt": "MSK1-P1-000001", "sale_id": "s-1", "store": "MSK1"},
+                       bytes(32), "k1", 2_000_000_000)
+    described = describe_scan(Framing().event("]Q1" + code, "test"))
+    assert described.data == code[:12] + "…" and code not in described.line()
+    assert described.meaning.startswith("signed Vitrina receipt code")
