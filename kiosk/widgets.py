@@ -1,0 +1,132 @@
+"""Widgets the kiosk's screens share: result rows, product pictures, QR codes, the keyboard
+with the symbols an address or e-mail needs, and the hidden corner.
+
+Layout lives beside this file in ``widgets.kv``. Every label scales with
+``app.font_scale`` (the large-text toggle) and every touch target is finger-sized.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.image import Image
+from kivy.uix.widget import Widget
+
+import ui.widgets  # noqa: F401  (BigButton, Keypad, TouchKeyboard and their KV)
+from ui.widgets import TouchKeyboard
+
+from .gesture import CornerTaps
+from .qr import QrError, qr_texture
+
+Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+SYMBOLS = "@.,-_/"
+
+
+class KioskKeyboard(TouchKeyboard):
+    """The shared on-screen keyboard plus the symbols an e-mail, address or order number needs."""
+
+    symbols = StringProperty(SYMBOLS)
+
+    def on_kv_post(self, base) -> None:
+        super().on_kv_post(base)
+        rows = self.ids.get("rows")
+        for child in self.children:  # the letter rows get most of the height, the space bar row less
+            child.size_hint_y = 0.8 if child is rows else 0.2
+
+    def rebuild(self) -> None:
+        super().rebuild()
+        rows = self.ids.get("rows")
+        if rows is None or not rows.children or not self.symbols:
+            return
+        last = rows.children[0]  # BoxLayout children are stored last-first
+        for ch in self.symbols:
+            last.add_widget(Button(text=ch, font_size="22sp", on_release=lambda b: self.type(b.text)))
+
+
+class ResultRow(ButtonBehavior, BoxLayout):
+    """One product in a list: picture, name, price, and whether this store has it on its shelves."""
+
+    sku = StringProperty("")
+    name = StringProperty("")
+    price_text = StringProperty("")
+    stock_text = StringProperty("")
+    image = StringProperty("")
+    in_stock = BooleanProperty(False)
+    opener = ObjectProperty(None, allownone=True)
+
+    def on_release(self) -> None:
+        if self.opener is not None and self.sku:
+            self.opener(self.sku)
+
+
+class Tile(ButtonBehavior, BoxLayout):
+    """A picture with a caption that opens something (a category, a related product)."""
+
+    key = StringProperty("")
+    caption = StringProperty("")
+    detail = StringProperty("")
+    image = StringProperty("")
+    opener = ObjectProperty(None, allownone=True)
+
+    def on_release(self) -> None:
+        if self.opener is not None and self.key:
+            self.opener(self.key)
+
+
+class QrImage(Image):
+    """Shows ``data`` as a QR code; empty data shows nothing."""
+
+    data = StringProperty("")
+
+    def on_data(self, *_args) -> None:
+        if not self.data:
+            self.texture = None
+            return
+        try:
+            self.texture = qr_texture(self.data)
+        except QrError:
+            self.texture = None
+
+
+class HotCorner(Widget):
+    """An invisible corner that counts taps for the technician gesture; it never eats a touch."""
+
+    taps = ObjectProperty(None)
+    __events__ = ("on_gesture",)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.taps = CornerTaps()
+
+    def on_touch_down(self, touch) -> bool:
+        if self.collide_point(*touch.pos) and self.taps.tap(time.monotonic()):
+            Clock.schedule_once(lambda _dt: self.dispatch("on_gesture"), 0)
+        return False
+
+    def on_gesture(self) -> None:
+        pass
+
+
+class Stepper(BoxLayout):
+    """Minus, the quantity, plus: for pieces one at a time, for kilograms half a kilo."""
+
+    text = StringProperty("")
+    can_decrease = BooleanProperty(True)
+    __events__ = ("on_step",)
+
+    def on_step(self, direction: int) -> None:
+        pass
+
+
+class Section(BoxLayout):
+    """A titled block of a page (white card on the light background)."""
+
+    title = StringProperty("")
+    lines = ListProperty([])
