@@ -5,6 +5,20 @@ from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 
+# Ids the screens translate from data rather than from a literal: roles, loyalty tiers,
+# order statuses, tender kinds, sync agent phases, feeds, event kinds and device kinds.
+# Listed so the translation test checks that ru.json has each of them.
+DATA_IDS = (
+    "cashier", "manager", "technician", "base", "silver", "gold",
+    "placed", "picking", "ready", "collected", "cancelled", "expired", "delivered",
+    "Cash", "Card", "Points", "Prepaid",
+    "idle", "contacting", "pushing", "starting", "stopped", "not running", "exited", "pulling {feed}",
+    "settings", "staff", "stores", "catalogue", "prices", "promotions", "inventory", "customers", "orders",
+    "sale", "return", "order", "order_status", "order_arrived", "pickup", "shift", "cash",
+    "printer", "drawer", "scanner", "payment",
+)
+
+
 class PosScreen(Screen):
     """A till screen. ``services`` (PosServices) and ``app`` (PosApp) are set by the App."""
 

@@ -27,6 +27,13 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 REFRESH_S = 0.5
 
 
+def phase_text(phase: str, tr) -> str:
+    """The agent's phase ('idle', 'pulling prices', ...) in the person's language."""
+    if phase.startswith("pulling "):
+        return tr("pulling {feed}", feed=tr(phase[len("pulling "):]))
+    return tr(phase) if phase else ""
+
+
 class FeedRow(BoxLayout):
     feed = StringProperty("")
     progress = NumericProperty(0)
@@ -84,7 +91,7 @@ class SyncConsoleScreen(PosScreen):
         status, request = result
         tr, now = self.tr, time.time()
         state = tr("online") if status.online else tr("offline")
-        phase = tr(status.phase) if status.phase else ""
+        phase = phase_text(status.phase, tr)
         parts = [f"{tr('Central')}: {state}", f"{tr('Agent')}: {phase}"]
         if status.last_contact_at:
             parts.append(tr("last contact {time} ago", time=duration_text(now - status.last_contact_at, tr)))
