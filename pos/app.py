@@ -28,6 +28,7 @@ from retail import staff as retail_staff
 from retail.i18n import LANGUAGES
 from ui.app import TerminalApp
 from ui.services import ServiceError, offline_text
+from ui.technician import TechnicianScreen
 
 import ui.widgets  # noqa: F401  (BigButton, Keypad, TouchKeyboard)
 
@@ -83,10 +84,13 @@ class PosApp(TerminalApp):
     def build(self):
         root = Factory.PosRoot()
         manager = root.ids.screens
-        for name, cls in SCREENS.items():
+        screens = dict(SCREENS)
+        if self.technician is not None:
+            screens["technician"] = TechnicianScreen
+        for name, cls in screens.items():
             screen = cls(name=name)
             screen.app = self
-            screen.services = self.services
+            screen.services = self.technician if name == "technician" else self.services
             manager.add_widget(screen)
             self.screens[name] = screen
         manager.current = "sign_in"

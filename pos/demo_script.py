@@ -333,7 +333,25 @@ def demo(app, d, params: dict) -> Iterator:
     d.shot("15-english")
 
 
-SCRIPTS: dict[str, Callable] = {"demo": demo}
+def technician(app, d, params: dict) -> Iterator:
+    """The technician's screen: device status, a test page, a scan test."""
+    yield from sign_in(app, d, DEMO_PINS["technician"], shot=None)
+    screen = app.screens["technician"]
+    yield d.until(on_screen(app, "technician"), 10, "the technician screen")
+    yield d.until(lambda: screen.rows and all(r["state"] for r in screen.rows), 20, "device status")
+    if params.get("test_print"):
+        d.tap("tech_test_print")
+        yield d.until(lambda: screen.result.startswith(app.tr("Test page printed: {detail}", detail="")[:8]), 20,
+                      "the test page")
+    wedge_scan(params.get("scan", "4601234567893"))
+    yield d.until(lambda: screen.scan_line.startswith(app.tr("Scanned {data!r} ({symbology}): {meaning}",
+                                                             data="", symbology="", meaning="")[:4]), 10,
+                  "the scan test")
+    yield 0.3
+    d.shot(params.get("shot", "16-technician"))
+
+
+SCRIPTS: dict[str, Callable] = {"demo": demo, "technician": technician}
 
 
 def scenario(name: str, **params) -> Callable:

@@ -149,6 +149,26 @@ class PosServices(TerminalServices):
     def z_report(self, shift_id: str) -> shifts.ShiftReport:
         return shifts.z_report(self.conn, shift_id)
 
+    def print_report(self, report: shifts.ShiftReport, lang: str = "ru") -> str:
+        """Queue an X or Z report for the printer; returns a problem to tell, or ""."""
+        if self.queue is None:
+            return "No receipt printer is set up; the report was not printed"
+        from hardware.receipts.reports import build_shift_report, job_id
+
+        self.queue.enqueue(self.conn, job_id(report), build_shift_report(self.conn, report, lang=lang), "report",
+                           lang=lang)
+        return ""
+
+    def print_x_report(self, shift_id: str, lang: str = "ru") -> tuple[shifts.ShiftReport, str]:
+        report = self.x_report(shift_id)
+        return report, self.print_report(report, lang)
+
+    def close_and_print(self, shift_id: str, counted: int, staff_id: str, approval: staff.Approval | None,
+                        lang: str = "ru") -> tuple[shifts.ShiftReport, str]:
+        """Close the shift with the counted cash and print its Z report."""
+        report = self.close_shift(shift_id, counted, staff_id, approval)
+        return report, self.print_report(report, lang)
+
     # ---------------------------------------------------------------- selling
 
     def central_online(self) -> bool:
@@ -252,6 +272,14 @@ class PosServices(TerminalServices):
         if self.drawer is None:
             raise ServiceError("No cash drawer is set up on this till")
         self.drawer.open()
+
+    def open_drawer_quietly(self) -> None:
+        """Open the drawer for cash in or out when there is one; a missing drawer is no error."""
+        if self.drawer is not None:
+            try:
+                self.drawer.open()
+            except Exception as exc:
+                log.warning("drawer: %s", exc)
 
     def no_sale(self, staff_id: str, approval: staff.Approval | None = None) -> None:
         """Open the drawer without a sale (a manager's right or approval); audited."""
