@@ -16,6 +16,8 @@ printer's status first:
   and a job found ``printing`` (the process died mid-job) is queued again. A receipt
   printed twice is better than one lost.
 * a document that can never print (damaged row): ``failed``, and the queue moves on.
+* printed, but the printer warned (the roll is nearly used up): ``printed`` with the
+  warning in ``last_error`` and ``error_kind`` ``warning``, for the till to show.
 
 The drawer kick inside a receipt belongs to the moment of the sale: it is sent on the
 first attempt only. If that attempt meets paper out or an open cover, the queue opens
@@ -392,7 +394,7 @@ class PrintQueue:
         self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'printing', "
                                   "attempts = attempts + 1 WHERE id = ?", (job.id,)))
         try:
-            print_document(document, printer)
+            result = print_document(document, printer)
         except DocumentError as exc:
             self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'failed', "
                                       "last_error = ?, error_kind = 'document' WHERE id = ?",
@@ -413,9 +415,10 @@ class PrintQueue:
             return
         self._failures = 0
         self._not_before = 0.0
+        warning = "; ".join(result.warnings) or None   # e.g. the roll is nearly used up
         self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'printed', "
-                                  "printed_at = ?, last_error = NULL, error_kind = NULL "
-                                  "WHERE id = ?", (int(self._clock()), job.id)))
+                                  "printed_at = ?, last_error = ?, error_kind = ? WHERE id = ?",
+                                  (int(self._clock()), warning, warning and "warning", job.id)))
 
     @staticmethod
     def _kick_anyway(printer: PrinterConfig) -> str:

@@ -62,6 +62,15 @@ def test_a_sale_receipt_goes_through_the_queue_once(db, emu):
     assert len(emu.jobs) == 1 and "Чек № MSK1-P1-000001" in emu.jobs[0].text_lines
 
 
+def test_a_nearly_empty_roll_prints_and_warns(db, emu):
+    emu.set_state(paper="near_end")
+    with queue_for(db, config(emu)) as q:
+        q.enqueue(db, "note:1", note("x"), "note")
+        done = q.wait_printed("note:1")
+    assert done.status == "printed" and done.error_kind == "warning"
+    assert "nearly used up" in done.last_error and texts(emu) == ["x"]
+
+
 def test_enqueue_joins_the_callers_transaction(db):
     with pytest.raises(RuntimeError):
         with transaction(db):

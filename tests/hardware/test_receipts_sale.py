@@ -126,6 +126,12 @@ def test_58_mm_wraps_long_names_and_never_overflows(db, tmp_path):
         assert len(qr_codes(emu, job)) == 1
 
 
+def test_80_mm_at_42_columns(db, emu):
+    job = printed(emu, build_sale_receipt(db, sell(db).id, now=NOW), columns=42)
+    assert max(len(line) for line in job.text_lines) <= 42
+    assert "1,235 кг × 159,90 ₽               197,48 ₽" in job.text_lines
+
+
 def test_no_full_card_loyalty_number_or_long_digits_on_the_paper(db, emu):
     sale = sell(db)
     job = printed(emu, build_sale_receipt(db, sale.id, now=NOW))
