@@ -39,8 +39,7 @@ from serial.tools import list_ports
 
 from hardware.drawer import Drawer, DrawerError, PrinterDrawer, SerialDrawer, parse_drawer_spec
 from hardware.payment import PaymentError, TcpPaymentTerminal
-from hardware.printing import (PrinterConfig, PrinterError, PrinterSpec, open_printer,
-                               query_status)
+from hardware.printing import PrinterConfig, PrinterError, open_printer, query_status
 from hardware.printing.backends import close_printer
 from hardware.scanner import Scanner, ScannerConfig, ScannerError
 from retail.store import StoreError, connect, transaction
