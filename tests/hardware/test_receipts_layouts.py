@@ -280,29 +280,28 @@ def test_every_layout_fits_58_mm(db, tmp_path):
             assert job.cuts == ["full"]
 
 
-# ---------------------------------------------------------------- the kiosk's call shape
+# ---------------------------------------------------------------- a caller's code and date
 
-def test_kiosk_wrappers_print_the_kiosks_own_code_and_ready_date(db, emu):
+def test_a_callers_own_basket_code_and_ready_date_are_printed(db, emu):
     from datetime import date
 
-    from hardware.receipts import kiosk
     from hardware.receipts.basket import basket_code
     from retail.orders import get_order
 
     cart = shopping_cart()
     code = basket_code(db, cart, NOW, ttl_s=600)
-    job = printed(emu, kiosk.basket_ticket(db, cart, code, priced(cart), lang="ru", now=NOW))
+    job = printed(emu, build_basket_ticket(db, cart, now=NOW, priced=priced(cart), code=code))
     assert qr_codes(emu, job) == [code]
     assert "Действует до 01.01.2026 12:10" in job.text_lines
 
     placed = order(db)
     found = get_order(db, placed.id)
-    job = printed(emu, kiosk.order_confirmation(db, found, placed.pickup_secret,
-                                                placed.pickup_code, date(2026, 1, 3),
-                                                lang="ru", now=NOW))
+    job = printed(emu, build_order_confirmation(db, found, pickup_secret=placed.pickup_secret,
+                                                pickup_code=placed.pickup_code,
+                                                ready_on=date(2026, 1, 3)))
     assert "Заказ можно забрать с 03.01.2026" in job.text_lines
     assert qr_codes(emu, job) == [placed.pickup_code]
-    job = printed(emu, kiosk.pickup_slip(db, found, lang="en", now=NOW))
+    job = printed(emu, build_pickup_slip(db, found, now=NOW, lang="en"))
     assert "ORDER PICKUP" in job.text_lines
 
 
