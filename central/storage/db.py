@@ -64,7 +64,11 @@ class Database:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        connect(self.path).close()
+        # Held open for the service's life: when the last connection to a WAL database
+        # closes, SQLite checkpoints the whole WAL into the file and deletes it. With one
+        # connection per request that was every request (4 ms and more each, the bulk of
+        # an event push); with this one open, checkpoints happen as the WAL fills.
+        self._keeper = connect(self.path)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
