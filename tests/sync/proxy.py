@@ -36,6 +36,7 @@ class Proxy:
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.rule: Callable[[str, str, bytes], Action] = lambda method, path, body: "pass"
         self.seen: list[tuple[str, str, Action]] = []
+        self.headers: list[dict[str, str]] = []   # each request's headers, in order
         self._lock = threading.Lock()
         proxy = self
 
@@ -57,6 +58,7 @@ class Proxy:
                 action = proxy.rule(self.command, self.path, plain)
                 with proxy._lock:
                     proxy.seen.append((self.command, self.path, action))
+                    proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if action == "refuse":
                     self.close_connection = True
                     return

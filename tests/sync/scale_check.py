@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from retail import outbox  # noqa: E402
 from retail.ids import new_id  # noqa: E402
-from retail.store import connect, transaction  # noqa: E402
+from retail.store import transaction  # noqa: E402
 from sync.agent import Agent  # noqa: E402
 from sync.push import push_pending  # noqa: E402
 
