@@ -93,6 +93,7 @@ class Agent:
                                     self.identity.token, **kwargs)
         self._progress: dict[str, dict[str, int]] = {}
         self._last_progress_write = 0.0
+        self._skew_reported = False
 
     def close(self) -> None:
         self.client.close()
@@ -101,8 +102,14 @@ class Agent:
     # ---------------------------------------------------------------- status helpers
 
     def _contact(self) -> None:
+        offset = self.client.clock.offset_s
         state.contact(self.conn, reachable=bool(self.client.reachable),
-                      last_contact_at=self.client.last_contact_at, clock_offset_s=self.client.clock.offset_s)
+                      last_contact_at=self.client.last_contact_at, clock_offset_s=offset)
+        skewed = self.client.clock.skewed()
+        if skewed and not self._skew_reported:
+            log.warning("this terminal's clock is %+.0f s off central's; receipts and orders carry it: set the time",
+                        -offset)
+        self._skew_reported = skewed
 
     def _on_feed_progress(self, feed: str, done: int, estimated: int) -> None:
         self._progress[feed] = {"done": done, "estimated": max(done, estimated)}
