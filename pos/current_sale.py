@@ -26,6 +26,7 @@ class CurrentSale(EventDispatcher):
     order = ObjectProperty(None, allownone=True)      # retail.orders.Order paid at handover
     tenders = ListProperty([])                        # Tender taken (card approved, points)
     version = NumericProperty(0)
+    priced_version = NumericProperty(-1)              # the cart version ``priced`` belongs to
     sale_id = StringProperty("")
     card_attempt = NumericProperty(1)
     unknown_key = StringProperty("")                  # a card payment whose outcome is unknown
@@ -61,13 +62,15 @@ class CurrentSale(EventDispatcher):
         """Accept a price computed for ``version``; False when the cart moved on meanwhile."""
         if version != self.version:
             return False
-        self.priced = priced
+        self.priced_version = version
         self.total = priced.total
+        self.priced = priced
         return True
 
     @property
     def is_current(self) -> bool:
-        return self.priced is not None and not self.cart.is_empty()
+        """The basket is priced as it is now (and not empty): ready to pay."""
+        return self.priced is not None and self.priced_version == self.version and not self.cart.is_empty()
 
     @property
     def paid(self) -> int:

@@ -52,6 +52,23 @@ def background(app, fn: Callable, *args) -> Pending:
     return box
 
 
+def eventually(d, app, fn: Callable, check: Callable[[Any], bool], timeout: float, what: str):
+    """A wait step: ask ``fn`` in the worker again and again until ``check(result)`` holds."""
+    state: dict = {"job": None}
+
+    def ready() -> bool:
+        job = state["job"]
+        if job is not None and job.ready():
+            if check(job.value):
+                return True
+            job = None
+        if job is None:
+            state["job"] = background(app, fn)
+        return False
+
+    return d.until(ready, timeout, what)
+
+
 def keypad(d, pad: str, text: str) -> None:
     """Type ``text`` on a Keypad (digits and the decimal comma) by touching its keys."""
     widget = d.get(pad)
@@ -78,13 +95,27 @@ def shown(d, name: str) -> str:
 
 
 def on_screen(app, name: str) -> Callable[[], bool]:
-    return lambda: app.manager.current == name and not app.manager.transition.is_active
+    """The screen is current and has been laid out (seen on two successive polls)."""
+    seen = {"n": 0}
+
+    def settled() -> bool:
+        if app.manager.current == name and not app.manager.transition.is_active:
+            seen["n"] += 1
+        else:
+            seen["n"] = 0
+        return seen["n"] >= 2
+
+    return settled
 
 
 def popup(cls: str) -> Callable[[], bool]:
     from pos.screens import popups
 
-    return lambda: popups.top() is not None and type(popups.top()).__name__ == cls
+    def opened() -> bool:
+        top = popups.top()  # open and done animating, so touches land where the buttons are
+        return top is not None and type(top).__name__ == cls and getattr(top, "_anim_alpha", 1) >= 1
+
+    return opened
 
 
 def no_popup() -> bool:
@@ -247,6 +278,7 @@ def hand_over(app, d, pickup_code: str, shot: str = "10-handed-over") -> Iterato
     yield d.until(lambda: app.manager.current == "payment" or pickup.last_handed, 15, "payment or handover")
     if app.manager.current == "payment":
         payment = app.screens["payment"]
+        yield d.until(on_screen(app, "payment"), 5, "the payment screen")
         d.tap("pay_cash")
         yield d.until(popup("EntryPopup"), 5, "the cash popup")
         d.tap(d.get(text=app.tr("Exact")))
@@ -354,6 +386,22 @@ def technician(app, d, params: dict) -> Iterator:
 SCRIPTS: dict[str, Callable] = {"demo": demo, "technician": technician}
 
 
+def guarded(steps: Callable, name: str = "failure") -> Callable:
+    """The scenario, with a screenshot of the screen as it was when a step failed."""
+
+    def run(app, d):
+        try:
+            yield from steps(app, d)
+        except Exception:
+            try:
+                d.shot(name)
+            except Exception:  # the screenshot is a courtesy; the failure is what matters
+                pass
+            raise
+
+    return run
+
+
 def scenario(name: str, **params) -> Callable:
     """The named script as a ``run_scenario`` scenario; ``params`` reach the script."""
     if name not in SCRIPTS:
@@ -364,4 +412,4 @@ def scenario(name: str, **params) -> Callable:
         yield from SCRIPTS[name](app, d, params)
         d.note("seconds", round(time.monotonic() - started, 1))
 
-    return run
+    return guarded(run)

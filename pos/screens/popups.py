@@ -20,6 +20,7 @@ from retail.money import MILLI, MoneyError, parse_money
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 _open: list[ModalView] = []
+MAX_CHOICES = 6
 
 ACTION_NAMES = {
     "void_line_over_threshold": "Void a line over the limit",
@@ -79,8 +80,18 @@ def parse_entry(text: str, mode: str) -> int:
 
 
 class PosPopup(ModalView):
+    """A till popup: appears and goes at once (no fade), so the next touch lands where it aims."""
+
     app = ObjectProperty(None)
     title = StringProperty("")
+
+    def open(self, *args, **kwargs) -> None:
+        kwargs.setdefault("animation", False)
+        super().open(*args, **kwargs)
+
+    def dismiss(self, *args, **kwargs) -> None:
+        kwargs.setdefault("animation", False)
+        super().dismiss(*args, **kwargs)
 
     def on_open(self) -> None:
         _open.append(self)
@@ -176,7 +187,7 @@ class TextPopup(PosPopup):
 
 
 class ChoicePopup(PosPopup):
-    """Pick one of ``choices`` [(label, value)]."""
+    """Pick one of ``choices`` [(label, value)]; the first :data:`MAX_CHOICES` are shown."""
 
     choices = ListProperty([])
     then = ObjectProperty(None)
@@ -184,7 +195,7 @@ class ChoicePopup(PosPopup):
 
     def on_kv_post(self, _base) -> None:
         box = self.ids.choices
-        for label, value in self.choices:
+        for label, value in self.choices[:MAX_CHOICES]:
             box.add_widget(Factory.BigButton(text=label, size_hint_y=None, height=dp(64),
                                              on_release=lambda _b, v=value: self.choose(v)))
 

@@ -74,6 +74,7 @@ class SellScreen(PosScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self._pay_when_priced = False
         self.sale = CurrentSale()
         self.sale.bind(version=lambda *_: self.refresh(), priced=lambda *_: self.refresh(),
                        customer=lambda *_: self.refresh_customer())
@@ -159,11 +160,15 @@ class SellScreen(PosScreen):
                  on_done=lambda priced: self._priced(version, priced), on_error=self._price_failed)
 
     def _priced(self, version: int, priced) -> None:
-        self.pricing = False
-        self.sale.priced_for(version, priced)
+        if self.sale.priced_for(version, priced):
+            self.pricing = False
+            if self._pay_when_priced:
+                self._pay_when_priced = False
+                self.pay()
 
     def _price_failed(self, exc) -> None:
         self.pricing = False
+        self._pay_when_priced = False
         self.app.show_error(exc)
 
     def _changed(self) -> None:
@@ -415,6 +420,7 @@ class SellScreen(PosScreen):
         self.say(self.tr("Sale resumed"), "success")
 
     def new_sale(self) -> None:
+        self._pay_when_priced = False
         self.sale.start()
         self.selected = 0
         self.refresh()
@@ -426,9 +432,10 @@ class SellScreen(PosScreen):
         if self.sale.cart.is_empty():
             self.say(self.tr("Scan an item first"), "error")
             return
-        if not self.sale.is_current or self.pricing:
-            self.say(self.tr("Still pricing the basket; try again in a moment"), "info")
-            self.reprice()
+        if not self.sale.is_current:
+            self._pay_when_priced = True  # the payment screen opens as soon as the price is in
+            if not self.pricing:
+                self.reprice()
             return
         self.app.screens["payment"].begin(self.sale)
         self.app.go("payment")
