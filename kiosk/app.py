@@ -74,6 +74,7 @@ class KioskApp(TerminalApp):
     current = StringProperty("attract")
     store_name = StringProperty("")
     kiosk_mode = BooleanProperty(True)
+    exited = BooleanProperty(False)     # a technician left kiosk mode; the window is closing
     warn_seconds = NumericProperty(15)
     default_lang = StringProperty("ru")
 
@@ -102,6 +103,7 @@ class KioskApp(TerminalApp):
         self._status_event = None
         self._wedge_event = None
         self._pad: TechnicianPad | None = None
+        self._stopped = False
 
     # ---------------------------------------------------------------- building
 
@@ -174,6 +176,7 @@ class KioskApp(TerminalApp):
             log.info("kiosk: first frame after %.2f s", self.first_frame_s)
 
     def on_stop(self) -> None:
+        self._stopped = True
         for scanner in self.scanners + ([self.camera_scanner] if self.camera_scanner else []):
             try:
                 scanner.stop()
@@ -469,9 +472,11 @@ class KioskApp(TerminalApp):
         self.worker.submit(self.services.technician, pin, action, on_done=done, on_error=failed)
 
     def exit_kiosk(self) -> None:
+        """The technician's way out: kiosk mode off, the window closes a moment later."""
         self.kiosk_mode = False
+        self.exited = True
         Window.unbind(on_request_close=self._refuse_close)
-        self.stop()
+        Clock.schedule_once(lambda _dt: self.stop() if not self._stopped else None, 0.5)
 
     def open_technician_screen(self, member) -> None:
         if self.technician_screen is not None:

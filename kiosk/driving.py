@@ -1,9 +1,14 @@
-"""Driving the kiosk in scripted scenarios (the demo and the GUI tests): touches a finger makes.
+"""Driving the kiosk in scripted scenarios (the demo and the GUI tests): what a finger does.
 
-A list row inside a ScrollView (RecycleView) does not get a touch at once: the ScrollView
-waits ``scroll_timeout`` to see whether the finger moves (a scroll) before handing the
-touch to the row. :func:`tap_held` presses, waits like a finger resting on the glass,
-and lifts, so the row really gets the tap through the window's event system.
+Built on :mod:`ui.driver` (touches dispatched through the window, waits with reasons):
+
+- :func:`tap_held`: a list row inside a ScrollView (RecycleView) does not get a touch at
+  once; the ScrollView waits ``scroll_timeout`` to see whether the finger moves (a
+  scroll) before handing the touch on. This presses, rests like a finger, and lifts.
+- :func:`first_row`: the top-most row of a list that is wholly visible.
+- :func:`keyboard_type`: types text on the on-screen keyboard key by key, switching
+  between the Russian and Latin layouts as a shopper would.
+- :func:`tap_corner`: the hidden technician gesture, five taps in the corner.
 """
 from __future__ import annotations
 
@@ -29,15 +34,57 @@ def first_row(driver, cls: str = "ResultRow"):
         view = w.parent
         while view is not None and not hasattr(view, "scroll_y"):
             view = view.parent
-        x, y = w.to_window(w.x, w.y)
+        _x, y = w.to_window(w.x, w.y)
         top = y + w.height
         if view is not None:
-            vx, vy = view.to_window(view.x, view.y)
-            if y < vy or top > vy + view.height:
+            _vx, vy = view.to_window(view.x, view.y)
+            if y < vy - 1 or top > vy + view.height + 1:
                 continue
-        rows.append((-top, w))
+        rows.append((top, w))
     if not rows:
         from ui.driver import ScenarioFailed
 
         raise ScenarioFailed(f"no {cls} is fully visible")
-    return min(rows, key=lambda pair: pair[0])[1]
+    return max(rows, key=lambda pair: pair[0])[1]
+
+
+def _key(board, ch: str):
+    for b in board.walk(restrict=True):
+        if type(b).__name__ in ("Button", "BigButton") and getattr(b, "text", None) in (ch, ch.lower()):
+            return b
+    return None
+
+
+def _laid_out(board, key) -> bool:
+    """A key rebuilt a moment ago sits at 0,0 until the next layout pass puts it on the board."""
+    bx, by = board.to_window(board.x, board.y)
+    kx, ky = key.to_window(*key.center)
+    return key.width != 100 and bx <= kx <= bx + board.width and by <= ky <= by + board.height
+
+
+def keyboard_type(driver, text: str, keyboard: str = "keyboard"):
+    """``yield from keyboard_type(d, text)``: tap ``text`` on the visible on-screen keyboard,
+    switching RU/EN when a letter needs it, as a shopper would."""
+    from ui.driver import ScenarioFailed
+
+    board = driver.get(keyboard)
+    for ch in text:
+        key = _key(board, ch)
+        if key is None:
+            switch = next((b for b in board.walk(restrict=True) if getattr(b, "text", None) in ("RU", "EN")), None)
+            if switch is None:
+                raise ScenarioFailed("the on-screen keyboard has no layout switch")
+            driver.tap(switch)
+            key = _key(board, ch)
+        if key is None:
+            raise ScenarioFailed(f"the on-screen keyboard has no key {ch!r}")
+        if not _laid_out(board, key):
+            yield driver.until(lambda: _laid_out(board, key), 5, f"the key {ch!r} on the keyboard")
+        driver.tap(key)
+
+
+def tap_corner(driver, times: int = 5) -> None:
+    """The hidden technician gesture: ``times`` quick taps on the bottom-left corner."""
+    corner = driver.get("corner")
+    for _ in range(times):
+        driver.tap(corner)

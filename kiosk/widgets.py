@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -36,9 +36,8 @@ class KioskKeyboard(TouchKeyboard):
 
     def on_kv_post(self, base) -> None:
         super().on_kv_post(base)
-        rows = self.ids.get("rows")
-        for child in self.children:  # the letter rows get most of the height, the space bar row less
-            child.size_hint_y = 0.8 if child is rows else 0.2
+        for child in self.children:  # the letter rows (vertical box) get most of the height
+            child.size_hint_y = 0.8 if getattr(child, "orientation", "") == "vertical" else 0.2
 
     def rebuild(self) -> None:
         super().rebuild()
@@ -86,6 +85,7 @@ class QrImage(Image):
     data = StringProperty("")
 
     def on_data(self, *_args) -> None:
+        self.opacity = 1 if self.data else 0
         if not self.data:
             self.texture = None
             return
@@ -129,4 +129,4 @@ class Section(BoxLayout):
     """A titled block of a page (white card on the light background)."""
 
     title = StringProperty("")
-    lines = ListProperty([])
+    hidden = BooleanProperty(False)

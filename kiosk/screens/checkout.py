@@ -45,6 +45,8 @@ class CheckoutScreen(KioskScreen):
         self.delivery = delivery
         self.pickups = list(pickups)
         self.delivery_text = self.tr("Delivered {when}", when=date_text(self.tr, delivery))
+        if not delivery.in_stock:
+            self.delivery_text += "\n" + self.tr("Out of stock everywhere now: dates include restocking")
         if not self.store_id and pickups:
             self.store_id = pickups[0].store_id
         box = self.ids.stores
@@ -53,8 +55,9 @@ class CheckoutScreen(KioskScreen):
 
         for est in pickups:
             here = " " + self.tr("(this store)") if est.here else ""
-            button = Factory.KToggle(text=f"{est.store_name}{here}\n{self.tr('ready {when}', when=date_text(self.tr, est))}",
-                                     group="store", base=17, height=dp(76), allow_no_selection=False)
+            button = Factory.KToggle(group="store", allow_no_selection=False)
+            button.base, button.min_h = 16, dp(72)
+            button.text = f"{est.store_name}{here}\n{self.tr('ready {when}', when=date_text(self.tr, est))}"
             button.store_id = est.store_id
             button.state = "down" if est.store_id == self.store_id else "normal"
             button.bind(on_release=lambda b: self.choose_store(b.store_id))
@@ -69,8 +72,14 @@ class CheckoutScreen(KioskScreen):
 
     def focus_field(self, field: str) -> None:
         widget = self.ids[field]
+        for other in FIELDS:  # the on-screen keyboard types into one field: show one cursor
+            if other != field and self.ids[other].focus:
+                self.ids[other].focus = False
         self.ids.keyboard.target = widget
         self.ids.keyboard.layout = "en" if field == "email" else self.shell.lang
+        self.ids.form_scroll.scroll_to(widget.parent, padding=dp(8), animate=False)
+        if not widget.focus:
+            widget.focus = True  # shows its cursor; its on_focus comes back here with nothing left to do
 
     def contact(self) -> Contact:
         return Contact(self.ids.name.text, self.ids.phone.text, self.ids.email.text,

@@ -14,6 +14,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.services import new_order_id
+from retail.orders import OrderError, normalize_phone
 
 from .base import KioskScreen, date_text
 
@@ -28,10 +29,17 @@ STATE_TEXT = {
 }
 
 
+def pretty_phone(phone: str) -> str:
+    """``+79165554433`` -> ``+7 916 555-44-33``, as people write it."""
+    digits = phone[2:]
+    return f"+7 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:10]}"
+
+
 class PaymentScreen(KioskScreen):
     fulfilment = StringProperty("")
     store_id = StringProperty("")
     summary = StringProperty("")
+    lines_text = StringProperty("")
     total_text = StringProperty("")
     state_text = StringProperty("")
     problem = StringProperty("")
@@ -59,11 +67,19 @@ class PaymentScreen(KioskScreen):
             what = tr("Home delivery to {address}, {when}", address=self.contact.address, when=when)
         else:
             what = tr("Pickup at {store}, ready {when}", store=est.store_name, when=when)
-        self.summary = "\n".join([what, tr("For {name}, {phone}", name=self.contact.name, phone=self.contact.phone)])
-        self.total_text = self.money(self.shell.basket_total)
+        try:
+            phone = pretty_phone(normalize_phone(self.contact.phone))
+        except OrderError:
+            phone = self.contact.phone
+        self.summary = "\n".join([what, tr("For {name}, {phone}", name=self.contact.name, phone=phone)])
+        self.basket_changed()
 
     def basket_changed(self) -> None:
         self.total_text = self.money(self.shell.basket_total)
+        view = self.shell.basket
+        self.lines_text = "\n".join(
+            f"{line.name} — {self.shell.qty(line.qty_milli, line.unit)}, {self.money(line.amount)}"
+            for line in (view.lines if view is not None else ()))
 
     def reset(self) -> None:
         self.fulfilment = self.store_id = self.summary = self.state_text = self.problem = ""

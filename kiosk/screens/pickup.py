@@ -36,6 +36,9 @@ class PickupScreen(KioskScreen):
             self.focus("number")
 
     def focus(self, field: str) -> None:
+        """The on-screen keyboard types into ``field``; the other field lets go of its cursor."""
+        other = "secret" if field == "number" else "number"
+        self.ids[other].focus = False
         self.ids.keyboard.target = self.ids[field]
         self.ids.keyboard.layout = "en"
 
