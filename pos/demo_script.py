@@ -118,6 +118,12 @@ def popup(cls: str) -> Callable[[], bool]:
     return opened
 
 
+def popup_prompt() -> str:
+    from pos.screens import popups
+
+    return getattr(popups.top(), "prompt", "")
+
+
 def no_popup() -> bool:
     from pos.screens import popups
 

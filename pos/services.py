@@ -398,7 +398,19 @@ class PosServices(TerminalServices):
         number = (number or "").strip().upper()
         if not number:
             raise ServiceError("Type the order number")
-        return self._lookup_order(number)
+        from sync.errors import AuthError, TransportError
+        from sync.lookup import OrderNotFound
+
+        try:
+            return self._lookup_order(number)
+        except TransportError:
+            raise ServiceError("Central cannot be reached now, so web orders cannot be looked up; "
+                               "try again when the till is online") from None
+        except OrderNotFound:
+            raise ServiceError("Central has no order {number}; check the number in the confirmation",
+                               number=number) from None
+        except AuthError:
+            raise ServiceError("Central refused this till's token; a technician must register it again") from None
 
     def return_order(self, order: dict, lines: list[tuple[int, int]], refund: str | None, *, staff_id: str,
                      shift_id: str, return_id: str, approval: staff.Approval | None = None) -> sales.CommittedSale:

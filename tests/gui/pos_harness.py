@@ -23,9 +23,61 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
 sys.path.insert(0, str(ROOT))
 
-from central_fixture import Central, Template, copy_database  # noqa: E402
+from central_fixture import Template, copy_database  # noqa: E402
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "pos"
+
+
+class CentralProcess:
+    """Central as its own process (``python -m central serve``), as in a store: its work
+    never competes with the till's main thread. Stop and start it on the same port."""
+
+    def __init__(self, db_path: Path) -> None:
+        import socket
+
+        self.db_path = db_path
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import requests
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", str(self.db_path),
+                                      "--port", str(self.port)], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"central did not start on port {self.port}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def db(self):
+        from central.storage import connect
+
+        return connect(self.db_path, migrate_schema=False)
 
 
 @dataclass
@@ -35,7 +87,7 @@ class Till:
     workdir: Path
     db: Path
     store: str
-    central: Central
+    central: CentralProcess
     printer: object
     payment: object
     scanner: object
@@ -97,7 +149,7 @@ def till(workdir: str, template: Template, *, scanner: bool = True, payment_opti
     work.mkdir(parents=True, exist_ok=True)
     central_db = work / "central.db"
     copy_database(template.path, central_db)
-    central = Central(central_db, template)
+    central = CentralProcess(central_db)
     store = template.home
     db = work / f"{store}-P1.db"
     assert sync_main(["register", "--db", str(db), "--central", central.url, "--store", store, "--terminal", "P1",
