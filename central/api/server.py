@@ -32,7 +32,7 @@ def serve_in_background(db_path: str | Path, *, host: str = "127.0.0.1", port: i
                         startup_timeout: float = 15.0) -> RunningServer:
     """Start central on ``host:port`` (0 = a free port) in a daemon thread; returns when it answers."""
     app = create_app(db_path, clock=clock)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
