@@ -80,11 +80,12 @@ def sample_each(fn: Callable[[object], object], args: Sequence[object], *, warmu
 
 
 def paired(fn: Callable[[object], object], base: Callable[[object], object], args: Sequence[object], *,
-           warmup: int = 0) -> tuple[list[int], list[int], list[int]]:
-    """Time ``fn(a)`` and ``base(a)`` alternately on each item: the same moments for both.
+           warmup: int = 0, first: int = 0) -> tuple[list[int], list[int], list[int]]:
+    """Time ``fn(a)`` and ``base(a)`` on each item, in turns: the same moments for both.
 
     Returns wall ns of ``fn``, wall ns of ``base`` and the CPU ns this thread spent in
     ``fn``: on a busy machine wall time includes waiting for a core, CPU time does not.
+    ``first``: the running number of the first item, for callers timing one item at a time.
     """
     if not args:
         raise BenchError("nothing to time")
@@ -93,17 +94,20 @@ def paired(fn: Callable[[object], object], base: Callable[[object], object], arg
         base(a)
     clock, cpu = time.perf_counter_ns, time.thread_time_ns
     mine, theirs, used = [], [], []
-    for a in args:
+    for i, a in enumerate(args, start=first):
+        if i % 2:  # every other time the baseline goes first: neither always runs right after the other
+            start = clock()
+            base(a)
+            theirs.append(clock() - start)
         c0 = cpu()
         start = clock()
         fn(a)
-        mid = clock()
-        c1 = cpu()
-        base(a)
-        end = clock()
-        mine.append(mid - start)
-        used.append(c1 - c0)
-        theirs.append(end - mid)
+        mine.append(clock() - start)
+        used.append(cpu() - c0)
+        if not i % 2:
+            start = clock()
+            base(a)
+            theirs.append(clock() - start)
     return mine, theirs, used
 
 

@@ -1,5 +1,9 @@
 """A till on the synced store, as the POS would drive it: a shift, baskets, paid sales.
 
+Baskets are spread over several loyalty customers (60 % of them carry a card), as in
+a shop: a balance is this terminal's unacknowledged events on top of central's figure,
+so one customer buying every basket would make each sale sum all earlier ones.
+
 Everything comes from what the initial sync brought (staff, products, shelf prices,
 promotions, loyalty customers) and goes through the same domain calls the apps make:
 ``Cart.add`` with the shelf price at ``now``, ``retail.checkout.price`` with the store's
@@ -22,15 +26,23 @@ from retail.shifts import current_shift, open_shift
 
 from .harness import BenchError
 
+CUSTOMERS = 500        # loyalty customers the till's baskets are spread over
+LOYALTY_SHARE = 0.6    # baskets with a loyalty card
+
 
 @dataclass
 class Till:
     conn: sqlite3.Connection
     staff_id: str
     shift_id: str
-    customer_id: str | None
+    customers: list[str]
     now: int
     book: PromotionBook
+
+    @property
+    def customer_id(self) -> str | None:
+        """A loyalty customer for pricing figures that need one (None: the store has none)."""
+        return self.customers[0] if self.customers else None
 
 
 def sample_products(conn: sqlite3.Connection, count: int, rng: random.Random) -> list[sqlite3.Row]:
@@ -58,8 +70,8 @@ def open_till(conn: sqlite3.Connection, now: int) -> Till:
     if opener is None:
         raise BenchError("no synced staff member may open a shift; check the staff feed")
     shift = current_shift(conn) or open_shift(conn, opener, 500_000, now)
-    customer = conn.execute("SELECT id FROM customers ORDER BY id LIMIT 1").fetchone()
-    return Till(conn, opener, shift.id, customer["id"] if customer else None, now, PromotionBook())
+    customers = [r["id"] for r in conn.execute("SELECT id FROM customers ORDER BY id LIMIT ?", (CUSTOMERS,))]
+    return Till(conn, opener, shift.id, customers, now, PromotionBook())
 
 
 def basket(till: Till, products: list[sqlite3.Row], rng: random.Random, *, lines: int | None = None) -> Cart:
@@ -79,17 +91,18 @@ def basket(till: Till, products: list[sqlite3.Row], rng: random.Random, *, lines
                  qty_milli=qty, category_id=p["category_id"], brand_id=p["brand_id"])
     if cart.is_empty():
         raise BenchError("none of the basket's products has a shelf price now; check the prices feed")
-    if till.customer_id is not None:
-        cart.identify(till.customer_id)
+    if till.customers and rng.random() < LOYALTY_SHARE:
+        cart.identify(rng.choice(till.customers))
     return cart
 
 
-def priced(till: Till, cart: Cart) -> PricedCart:
-    """``cart`` priced with the store's promotions, as the till does before payment."""
-    return price(till.conn, cart, till.now, book=till.book)
+def priced(till: Till, cart: Cart) -> tuple[PricedCart, str | None]:
+    """``cart`` priced with the store's promotions, as the till does before payment, and its customer."""
+    return price(till.conn, cart, till.now, book=till.book), cart.customer_id
 
 
-def commit(till: Till, cart: PricedCart) -> CommittedSale:
+def commit(till: Till, sale: tuple[PricedCart, str | None]) -> CommittedSale:
     """Commit a priced cart paid by card (sale, lines, movements, loyalty, outbox in one go)."""
+    cart, customer = sale
     return commit_sale(till.conn, cart, [Tender("card", cart.total, "bench")], staff_id=till.staff_id,
-                       shift_id=till.shift_id, customer=till.customer_id, now=till.now)
+                       shift_id=till.shift_id, customer=customer, now=till.now)
