@@ -149,7 +149,10 @@ def compose(args: argparse.Namespace) -> Composition:
     from kiosk.app import KioskApp
     from kiosk.services import KioskServices
 
+    from ui.technician import TechnicianServices
+
     services = KioskServices(db, payment=payment, queue=queue)
+    technician = TechnicianServices(db, queue=queue)
     conn = connect(db, migrate_schema=False)
     try:
         lang = args.lang or get(conn, "language") or "ru"
@@ -163,8 +166,7 @@ def compose(args: argparse.Namespace) -> Composition:
         scanners.remove(camera_scanner)
     app = KioskApp(services, idle_seconds=args.idle, scanners=scanners, wedge=wedge,
                    camera_scanner=camera_scanner, camera_index=args.camera,
-                   kiosk_mode=args.fullscreen and not args.script, technician_screen=technician_screen_opener(),
-                   lang=lang)
+                   kiosk_mode=args.fullscreen and not args.script, technician=technician, lang=lang)
     app.default_lang = lang
     app.started_at = STARTED
     app.screenshot_dir = Path(args.screenshots) if args.screenshots else ROOT / "artifacts" / "screenshots" / "kiosk"
@@ -172,15 +174,6 @@ def compose(args: argparse.Namespace) -> Composition:
         log.warning("device: %s", problem)
     agent = None if args.no_agent else start_agent(db)
     return Composition(app, services, queue, payment, agent, problems)
-
-
-def technician_screen_opener():
-    """The shared technician screen (``ui.technician``) when it is installed, else None."""
-    try:
-        from kiosk.technician import open_technician_screen
-    except ImportError:
-        return None
-    return open_technician_screen
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,14 @@ log = logging.getLogger(__name__)
 STATUS_POLL_S = 5.0
 
 
+def hook(screen, name: str, **params) -> None:
+    """Call a kiosk screen's hook (``open``, ``refresh``, ``reset``...) if it has one: the shared
+    technician screen is a plain Screen."""
+    method = getattr(screen, name, None)
+    if method is not None:
+        method(**params)
+
+
 class KioskRoot(FloatLayout):
     """Top bar, screens, status bar (layout in kiosk.kv)."""
 
@@ -80,7 +88,7 @@ class KioskApp(TerminalApp):
 
     def __init__(self, services, *, idle_seconds: float = 90, warn_seconds: float | None = None,
                  scanners=(), wedge=None, camera_scanner=None, camera_index: int | None = None,
-                 kiosk_mode: bool = True, technician_screen=None, **kwargs) -> None:
+                 kiosk_mode: bool = True, technician=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.title = "Vitrina"
         self.services = services
@@ -92,7 +100,7 @@ class KioskApp(TerminalApp):
         self.camera_index = camera_index
         self.camera_feed = None
         self.kiosk_mode = kiosk_mode
-        self.technician_screen = technician_screen
+        self.technician = technician  # ui.technician.TechnicianServices for the technician screen
         self.cart = Cart()
         self.screens: dict = {}
         self.started_at = time.monotonic()
@@ -117,6 +125,13 @@ class KioskApp(TerminalApp):
             screen.shell = self
             manager.add_widget(screen)
             self.screens[name] = screen
+        if self.technician is not None:
+            from ui.technician import TechnicianScreen
+
+            screen = TechnicianScreen(name="technician")
+            screen.services, screen.app = self.technician, self
+            manager.add_widget(screen)
+            self.screens["technician"] = screen
         manager.current = "attract"
         root.ids.corner.bind(on_gesture=lambda *_: self.open_technician_pad())
         if self.camera_index is not None:
@@ -194,7 +209,7 @@ class KioskApp(TerminalApp):
     def show(self, name: str, **params) -> None:
         """Open screen ``name`` with ``params`` (each screen's ``open``)."""
         screen = self.screens[name]
-        screen.open(**params)
+        hook(screen, "open", **params)
         self.root.ids.sm.current = name
         self.current = name
 
@@ -214,7 +229,7 @@ class KioskApp(TerminalApp):
             return
         screen = self.screens.get(self.current)
         if screen is not None:
-            screen.refresh()
+            hook(screen, "refresh")
         if self.basket_count:
             self.reprice()
         if self.customer is not None:
@@ -286,7 +301,7 @@ class KioskApp(TerminalApp):
     def _basket_changed(self) -> None:
         screen = self.screens.get(self.current)
         if screen is not None:
-            screen.basket_changed()
+            hook(screen, "basket_changed")
 
     def order_placed(self, placed, printed: bool) -> None:
         """The order is recorded: the basket is spent; the done screen shows the number and code."""
@@ -316,7 +331,7 @@ class KioskApp(TerminalApp):
         self.reprice()
         screen = self.screens.get(self.current)
         if screen is not None and self.current != "loyalty":
-            screen.refresh()
+            hook(screen, "refresh")
 
     def forget_customer(self) -> None:
         self.customer = None
@@ -346,6 +361,9 @@ class KioskApp(TerminalApp):
         """One scan from any scanner: open the product, greet the card holder, or check a pickup."""
         self.reset_idle()
         self._dismiss_warning()
+        if self.current == "technician":  # the technician is trying the scanner
+            self.screens["technician"].on_scan(data, aim)
+            return
         if self.current == "attract":
             self.show("search")
 
@@ -386,7 +404,7 @@ class KioskApp(TerminalApp):
 
     def busy(self) -> bool:
         screen = self.screens.get(self.current)
-        return bool(screen is not None and screen.busy)
+        return bool(getattr(screen, "busy", False))
 
     def on_idle(self) -> None:
         if self.current == "attract" and self.cart.is_empty() and self.customer is None:
@@ -431,7 +449,7 @@ class KioskApp(TerminalApp):
         self.greeting = ""
         self.basket, self.basket_count, self.basket_total = None, 0, 0
         for screen in self.screens.values():
-            screen.reset()
+            hook(screen, "reset")
         self.large_text = False
         self.lang = self.default_lang
         self.clear_message()
@@ -445,7 +463,7 @@ class KioskApp(TerminalApp):
             self._pad = TechnicianPad()
         self._pad.action = ""
         self._pad.message = ""
-        self._pad.has_technician_screen = self.technician_screen is not None
+        self._pad.has_technician_screen = self.technician is not None
         self._pad.ids.keypad.value = ""
         self._pad.open()
 
@@ -479,5 +497,22 @@ class KioskApp(TerminalApp):
         Clock.schedule_once(lambda _dt: self.stop() if not self._stopped else None, 0.5)
 
     def open_technician_screen(self, member) -> None:
-        if self.technician_screen is not None:
-            self.technician_screen(self, member)
+        """The shared technician screen (devices, registration); "Back to the kiosk" or the idle
+        reset returns to the attract screen."""
+        if self.technician is not None:
+            self.technician_member = member
+            self.show("technician")
+
+    technician_member = None
+
+    def exit_from_technician_screen(self) -> None:
+        member = self.technician_member
+        if member is None:
+            self.reset_session()
+            return
+        self.worker.submit(self.services.audit, member.id, "exit_kiosk", on_done=lambda _r: self.exit_kiosk(),
+                           on_error=self.show_error)
+
+    def leave_technician_screen(self) -> None:
+        self.technician_member = None
+        self.reset_session()

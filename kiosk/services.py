@@ -830,6 +830,10 @@ class KioskServices(TerminalServices):
         staff.audit(self.conn, member.id, action, now=self.now(), details={"terminal": self.identity()[1]})
         return member
 
+    def audit(self, staff_id: str, action: str) -> None:
+        """An audit row for what a signed-in technician did (leaving kiosk mode from their screen)."""
+        staff.audit(self.conn, staff_id, action, now=self.now(), details={"terminal": self.identity()[1]})
+
     # ---------------------------------------------------------------- printing
 
     def _print(self, job_id: str, kind: str, document, lang: str) -> bool:

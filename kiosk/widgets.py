@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -33,11 +33,6 @@ class KioskKeyboard(TouchKeyboard):
     """The shared on-screen keyboard plus the symbols an e-mail, address or order number needs."""
 
     symbols = StringProperty(SYMBOLS)
-
-    def on_kv_post(self, base) -> None:
-        super().on_kv_post(base)
-        for child in self.children:  # the letter rows (vertical box) get most of the height
-            child.size_hint_y = 0.8 if getattr(child, "orientation", "") == "vertical" else 0.2
 
     def rebuild(self) -> None:
         super().rebuild()
@@ -123,6 +118,27 @@ class Stepper(BoxLayout):
 
     def on_step(self, direction: int) -> None:
         pass
+
+
+class HideBox(BoxLayout):
+    """A box that can be hidden: no height, invisible, and deaf to touches while hidden.
+
+    Children with a fixed height (finger-sized buttons) keep it inside a zero-height box,
+    and a disabled widget still swallows touches over itself, so a bar hidden only by
+    height would block whatever is drawn where its buttons still are.
+    """
+
+    shown = BooleanProperty(True)
+    shown_height = NumericProperty(0)
+
+    def on_touch_down(self, touch) -> bool:
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch) -> bool:
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch) -> bool:
+        return super().on_touch_up(touch) if self.shown else False
 
 
 class Section(BoxLayout):

@@ -68,8 +68,9 @@ def register(tmp_path: Path, central: Central, store: str, terminal: str, *, syn
 
     db = tmp_path / f"{store}-{terminal}.db"
     kind = "kiosk" if terminal.startswith("K") else "pos"
+    # "--token=..." keeps a token that starts with "-" from being read as an option
     code = main(["register", "--db", str(db), "--central", central.url, "--store", store, "--terminal", terminal,
-                 "--token", central.token(store, terminal), "--kind", kind])
+                 f"--token={central.token(store, terminal)}", "--kind", kind])
     assert code == 0
     t = Terminal(db, store, terminal, central.url)
     if sync:

@@ -105,6 +105,19 @@ def scenario_handoff_pickup(app, d):
     assert app.kiosk_mode and Window.dispatch("on_request_close") is True
     tap_corner(d)
     yield d.until(lambda: app._pad is not None and app._pad.parent is not None, 5, "the PIN pad")
+    yield 0.5
+    d.tap("choose_technician")
+    yield 0.2
+    for digit in "9999":
+        d.tap(text=digit)
+    d.tap("ok")
+    yield demo.wait_screen(d, app, "technician")
+    yield 1.0
+    d.shot("technician-screen")
+    d.tap("technician_back")
+    yield demo.wait_screen(d, app, "attract")
+    tap_corner(d)
+    yield d.until(lambda: app._pad is not None and app._pad.parent is not None, 5, "the PIN pad")
     yield 0.3
     d.shot("technician-choose")
     d.tap("choose_exit")
@@ -176,7 +189,7 @@ def test_hand_off_phone_pickup_idle_and_technician_exit(tmp_path, central, chain
     assert kinds.count("order_arrived") == 1
     assert any(number in job.text for job in jobs if code not in job.qr_payloads), "the pickup slip"
     actions = [r[0] for r in kiosk.conn.execute("SELECT action FROM audit ORDER BY at, rowid")]
-    assert actions[-2:] == ["kiosk_exit_denied", "exit_kiosk"], actions
+    assert actions[-3:] == ["kiosk_technician_screen", "kiosk_exit_denied", "exit_kiosk"], actions
 
     # Central learns the shopper is here.
     kiosk.sync()
