@@ -181,7 +181,10 @@ class PosApp(TerminalApp):
 
     def _shift_loaded(self, shift) -> None:
         self.set_shift(shift)
-        back, self._before_lock = self._before_lock, ""
+        who, _, back = self._before_lock.partition(":")
+        self._before_lock = ""
+        if who != self.staff_id:  # someone else took the till over: their own start screen
+            back = ""
         if back and back not in ("sign_in", "lock") and (shift is not None or back not in ("sell", "payment")):
             self.go(back)
         elif self.staff_role == "technician":
@@ -212,7 +215,7 @@ class PosApp(TerminalApp):
             return
         self.locked = True
         self.session_ready = False
-        self._before_lock = self.manager.current
+        self._before_lock = f"{self.staff_id}:{self.manager.current}"
         popups.close_all()
         self.worker.submit(self.services.sign_out, self.staff_id, why, on_error=self.show_error)
         self.go("lock")

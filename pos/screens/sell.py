@@ -336,8 +336,21 @@ class SellScreen(PosScreen):
 
     # ---------------------------------------------------------------- search and quick items
 
+    def on_kv_post(self, _base) -> None:
+        # Strong references (ids hold weak proxies): the hidden view leaves the tree.
+        self._views = {"quick": self.ids.quick_view.__self__, "search": self.ids.search_view.__self__}
+        self.ids.panel.remove_widget(self._views["search"])
+
     def show_panel(self, panel: str) -> None:
+        """Quick items or search. The hidden view is taken out of the tree, so nothing of it
+        (finger-sized keys, list rows) can sit invisibly over the view that shows."""
         self.panel = panel
+        box = self.ids.panel
+        for name, view in self._views.items():
+            if name != panel and view.parent is not None:
+                box.remove_widget(view)
+        if self._views[panel].parent is None:
+            box.add_widget(self._views[panel])
         if panel == "search":
             self.ids.search_box.focus = True
 

@@ -134,8 +134,11 @@ def web_order(central_db: Path, store: str, sku: str, *, prepaid: bool) -> dict:
 
 
 def till(workdir: str, template: Template, *, scanner: bool = True, payment_options: dict | None = None,
-         pickup_order: bool = True, shots: Path = SHOTS) -> Till:
-    """Build a store around one till (see the module docstring) and compose the app."""
+         pickup_order: bool = True, synced: bool = True, shots: Path = SHOTS) -> Till:
+    """Build a store around one till (see the module docstring) and compose the app.
+
+    ``synced=False`` leaves the first full sync to the agent the app starts.
+    """
     import run_pos
 
     run_pos.configure_kivy()
@@ -164,7 +167,8 @@ def till(workdir: str, template: Template, *, scanner: bool = True, payment_opti
     terminal = EmulatedPaymentTerminal().start()
     serial = EmulatedSerialScanner() if scanner else None
     t = Till(work, db, store, central, printer, terminal, serial, pickup)
-    t.sync_once()
+    if synced:
+        t.sync_once()
     conn = devices.open_store(db)
     try:
         devices.configure(conn, "printer", printer.spec, {"timeout_s": 3})
