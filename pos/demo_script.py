@@ -272,13 +272,28 @@ def return_last(app, d, number: str, shot: str = "06-return") -> Iterator:
     d.shot("08-returned")
 
 
-def hand_over(app, d, pickup_code: str, shot: str = "10-handed-over") -> Iterator:
-    """Scan a pickup QR at the till; pay what is due in cash; the order is handed over."""
+def mark_ready(app, d, number: str) -> Iterator:
+    """Pick the order and mark it ready: central tells the shopper it can be collected."""
+    pickup = app.screens["pickup"]
+    yield d.until(lambda: any(r["number"] == number for r in pickup.rows), 15, f"order {number} in the list")
+    pickup.select(next(o.id for o in pickup._orders if o.number == number))  # a tap on its row
+    for button, status in (("order_picking", "picking"), ("order_ready", "ready")):
+        d.tap(button)
+        yield d.until(lambda status=status: pickup.order is not None and pickup.order.status == status, 10, status)
+
+
+def hand_over(app, d, pickup_code: str, number: str = "", shot: str = "10-handed-over") -> Iterator:
+    """Scan a pickup QR at the till; pay what is due in cash; the order is handed over.
+
+    With ``number``, the order is first picked and marked ready on the pickup screen.
+    """
     pickup = app.screens["pickup"]
     d.tap("nav_pickup")
     yield d.until(on_screen(app, "pickup"), 10, "the pickup screen")
     yield d.until(lambda: pickup.rows, 10, "the store's orders")
     d.shot("09-pickup")
+    if number:
+        yield from mark_ready(app, d, number)
     pickup.last_handed = ""
     wedge_scan(pickup_code)
     yield d.until(lambda: app.manager.current == "payment" or pickup.last_handed, 15, "payment or handover")
@@ -357,7 +372,7 @@ def demo(app, d, params: dict) -> Iterator:
     yield from return_last(app, d, number)
     d.note("return", app.screens["returns"].done_text)
     if params.get("pickup_code"):
-        yield from hand_over(app, d, params["pickup_code"])
+        yield from hand_over(app, d, params["pickup_code"], params.get("pickup_number", ""))
     app.lock()
     yield d.until(on_screen(app, "lock"), 5, "the lock screen")
     d.shot("14-locked")

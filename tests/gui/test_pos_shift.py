@@ -153,16 +153,8 @@ def full_shift(workdir: str, template) -> object:
         d.note("left_after_return", [r["can_more"] for r in returns.rows])
 
         # Click and collect: mark the web order picking and ready, then hand it over.
-        pickup = app.screens["pickup"]
         number = t.pickup["number"]
-        d.tap("nav_pickup")
-        yield d.until(lambda: any(r["number"] == number for r in pickup.rows), 10, "the web order")
-        pickup.select(next(o.id for o in pickup._orders if o.number == number))
-        d.tap("order_picking")
-        yield d.until(lambda: pickup.order is not None and pickup.order.status == "picking", 10, "picking")
-        d.tap("order_ready")
-        yield d.until(lambda: pickup.order is not None and pickup.order.status == "ready", 10, "ready")
-        yield from ds.hand_over(app, d, t.pickup["pickup_code"], shot="pos-10-handed-over")
+        yield from ds.hand_over(app, d, t.pickup["pickup_code"], number, shot="pos-10-handed-over")
 
         # The web order comes back in part: looked up at central now.
         app.go("returns")
