@@ -25,6 +25,13 @@ class PosScreen(Screen):
     services = ObjectProperty(None)
     app = ObjectProperty(None)
 
+    def on_app(self, _screen, app) -> None:
+        # A screen with texts made in Python redoes them in ``relabel`` when the language
+        # changes; KV texts rebind by themselves.
+        relabel = getattr(self, "relabel", None)
+        if app is not None and relabel is not None:
+            app.bind(lang=lambda *_: relabel())
+
     def run(self, fn, *args, on_done=None, on_error=None, key: str | None = None, **kwargs):
         """Run ``fn`` in the worker; callbacks come back on the main thread."""
         return self.app.worker.submit(fn, *args, on_done=on_done, on_error=on_error or self.app.show_error,

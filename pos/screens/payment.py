@@ -63,6 +63,9 @@ class PaymentScreen(PosScreen):
         self.title_text = title
         self.refresh()
 
+    def relabel(self) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
         sale = self.sale
         if sale is None:

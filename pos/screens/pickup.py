@@ -69,6 +69,9 @@ class PickupScreen(PosScreen):
             code, self._pending_code = self._pending_code, ""
             self.open_code(code)
 
+    def relabel(self) -> None:
+        self.refresh()
+
     def set_filter(self, name: str) -> None:
         self.filter = name
         self.refresh()

@@ -57,6 +57,9 @@ class ReturnsScreen(PosScreen):
     def on_pre_enter(self, *_args) -> None:
         self.refresh()
 
+    def relabel(self) -> None:
+        self.refresh()
+
     def reset(self) -> None:
         self.source, self.heading, self.done_text = "", "", ""
         self._lines, self._sale, self._order = [], None, None

@@ -79,10 +79,7 @@ class SellScreen(PosScreen):
         self.sale.bind(version=lambda *_: self.refresh(), priced=lambda *_: self.refresh(),
                        customer=lambda *_: self.refresh_customer())
 
-    def on_app(self, _screen, app) -> None:
-        app.bind(lang=lambda *_: self._relabel())
-
-    def _relabel(self) -> None:
+    def relabel(self) -> None:
         self.refresh()
         self.refresh_customer()
         if self.panel == "quick":

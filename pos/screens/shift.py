@@ -46,8 +46,20 @@ def report_lines(report, tr, money) -> list[str]:
 
 class ShiftScreen(PosScreen):
     shift = ObjectProperty(None, allownone=True)
+    report = ObjectProperty(None, allownone=True)   # the X or Z report shown
     report_text = StringProperty("")
     info = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._closed_number = 0     # the shift closed last on this screen, to say so
+
+    def on_report(self, *_args) -> None:
+        self.report_text = "\n".join(report_lines(self.report, self.tr, self.app.money)) if self.report else ""
+
+    def relabel(self) -> None:
+        self.on_report()
+        self.load()
 
     def on_pre_enter(self, *_args) -> None:
         self.load()
@@ -59,7 +71,9 @@ class ShiftScreen(PosScreen):
         self.shift = shift
         self.app.set_shift(shift)
         if shift is None:
-            self.info = self.tr("No shift is open on this till")
+            number = self._closed_number
+            self.info = self.tr("Shift {number} is closed", number=number) if number else \
+                self.tr("No shift is open on this till")
             return
         self.run(self.services.x_report, shift.id, on_done=self._x_loaded)
 
@@ -125,7 +139,7 @@ class ShiftScreen(PosScreen):
 
     def _show_report(self, result) -> None:
         report, problem = result
-        self.report_text = "\n".join(report_lines(report, self.tr, self.app.money))
+        self.report = report
         if problem:
             self.say(self.tr(problem), "error")
 
@@ -154,7 +168,8 @@ class ShiftScreen(PosScreen):
 
     def _closed(self, result) -> None:
         report, problem = result
-        self.report_text = "\n".join(report_lines(report, self.tr, self.app.money))
+        self.report = report
+        self._closed_number = report.shift_number
         self.shift = None
         self.app.set_shift(None)
         self.info = self.tr("Shift {number} is closed", number=report.shift_number)
