@@ -283,7 +283,9 @@ class PosServices(TerminalServices):
 
     def no_sale(self, staff_id: str, approval: staff.Approval | None = None) -> None:
         """Open the drawer without a sale (a manager's right or approval); audited."""
-        if approval is None:
+        if self.drawer is None:
+            raise ServiceError("No cash drawer is set up on this till")
+        if approval is None:  # the manager's own right; an approval audited itself
             self.audit(staff_id, "no_sale", {"reason": "no sale"})
         self.open_drawer()
 

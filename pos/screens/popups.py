@@ -52,6 +52,11 @@ class EntryError(ValueError):
     """What was typed cannot be used; the message is a translation id."""
 
 
+def _digits(text: str) -> bool:
+    """ASCII 0-9 only ("²" and other Unicode digits are not numbers a keypad types)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_entry(text: str, mode: str) -> int:
     """Typed keypad text -> an int: pieces -> thousandths, kg -> grams, money -> kopecks, digits -> itself."""
     text = (text or "").strip()
@@ -64,13 +69,13 @@ def parse_entry(text: str, mode: str) -> int:
             raise EntryError("That is not an amount") from None
     if mode == "weight":
         whole, _, frac = text.replace(".", ",").partition(",")
-        if not (whole or frac) or not (whole or "0").isdigit() or (frac and not frac.isdigit()) or len(frac) > 3:
+        if not (whole or frac) or not _digits(whole or "0") or (frac and not _digits(frac)) or len(frac) > 3:
             raise EntryError("Type the weight in kg, like 0,750")
         grams = int(whole or "0") * MILLI + int((frac + "000")[:3])
         if grams <= 0:
             raise EntryError("The weight must be more than zero")
         return grams
-    if not text.isdigit():
+    if not _digits(text):
         raise EntryError("Type digits only")
     if mode == "qty":
         if int(text) <= 0:

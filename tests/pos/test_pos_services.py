@@ -221,3 +221,78 @@ def test_points_are_capped_while_central_is_unreachable(till, chain):
     anna = chain.demo_customers()[0]
     points, online = till.redeemable_points(anna["id"])
     assert not online and points == min(anna["balance"], 500)
+
+
+# ---------------------------------------------------------------- printing and the drawer
+
+
+@pytest.fixture
+def printing(till, tmp_path):
+    from hardware.devices import build_drawer
+    from hardware.emulator.escpos_printer import EscposPrinterEmulator
+    from hardware.printing import PrinterConfig
+    from hardware.queue import PrintQueue
+    from hardware import devices
+
+    emulator = EscposPrinterEmulator(port=0, out_dir=tmp_path / "paper").start()
+    config = PrinterConfig(emulator.spec, timeout_s=2)
+    queue = PrintQueue(till.db_path, config, backoff_s=(0.2,), poll_s=0.1).start()
+    devices.configure(till.conn, "drawer", "printer")
+    till.queue, till.drawer = queue, build_drawer(till.conn, config)
+    yield emulator, queue
+    queue.close()
+    emulator.stop()
+
+
+def test_a_committed_sale_prints_its_receipt_and_kicks_the_drawer_for_cash(till, people, printing):
+    emulator, queue = printing
+    shift = till.open_shift(people["cashier"], 100000)
+    cart = Cart()
+    till.offer(_skus(till, 1)[0]).add_to(cart)
+    priced = till.price(cart)
+    sale, problem = till.finish_sale(priced, [Tender("cash", priced.total + 500)], staff_id=people["cashier"],
+                                     shift_id=shift.id, sale_id=new_id())
+    assert problem == ""
+    job = queue.wait_printed(f"receipt:{sale.id}")
+    assert job.status == "printed"
+    printed = emulator.wait_for_jobs(1)[-1]
+    assert sale.number in "\n".join(printed.text_lines) and printed.drawer_kicks
+    copy = till.reprint_last()
+    assert queue.wait_printed(copy.id).status == "printed"
+    assert "КОПИЯ" in "\n".join(emulator.wait_for_jobs(2)[-1].text_lines)
+    report, problem = till.print_x_report(shift.id)
+    assert problem == "" and report.sales_count == 1
+    approval = till.approve("no_sale", people["cashier"], "2222")
+    till.no_sale(people["cashier"], approval)
+
+
+def test_paper_out_leaves_the_sale_and_queues_the_receipt(till, people, printing):
+    emulator, queue = printing
+    emulator.set_state(paper="out")
+    shift = till.open_shift(people["cashier"], 0)
+    cart = Cart()
+    till.offer(_skus(till, 1)[0]).add_to(cart)
+    priced = till.price(cart)
+    sale, _ = till.finish_sale(priced, [Tender("card", priced.total, "T")], staff_id=people["cashier"],
+                               shift_id=shift.id, sale_id=new_id())
+    assert till.get_sale(sale.number).id == sale.id
+    job = queue.wait_for(f"receipt:{sale.id}", lambda j: j.last_error is not None, 10)
+    assert job.status == "queued" and job.error_kind == "paper_out"
+    emulator.set_state(paper="ok")
+    till.retry_printing()
+    assert queue.wait_printed(job.id).status == "printed"
+
+
+def test_without_a_printer_the_cashier_is_told(till, people):
+    shift = till.open_shift(people["cashier"], 0)
+    cart = Cart()
+    till.offer(_skus(till, 1)[0]).add_to(cart)
+    priced = till.price(cart)
+    _, problem = till.finish_sale(priced, [Tender("cash", priced.total)], staff_id=people["cashier"],
+                                  shift_id=shift.id, sale_id=new_id())
+    assert problem == "No receipt printer is set up; the receipt was not printed"
+    with pytest.raises(ServiceError):
+        till.reprint_last()
+    with pytest.raises(ServiceError):
+        till.no_sale(people["manager"])
+    till.open_drawer_quietly()  # no drawer: nothing to open, no error
