@@ -17,6 +17,7 @@ saved.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -43,14 +44,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (a till's monitor)")
     p.add_argument("--no-agent", action="store_true", help="do not start the sync agent beside the app")
     p.add_argument("--script", help="run a scripted scenario from pos/demo_script.py and exit")
+    p.add_argument("--script-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a value the scripted scenario uses (e.g. pickup_code=VT1...); repeat for more")
     p.add_argument("--screenshots", type=Path, help="where screenshots go (default artifacts/screenshots/pos)")
     p.add_argument("--lang", choices=("ru", "en"), help="start in this language (default: the store's)")
     return p.parse_args(argv)
 
 
 def configure_kivy(fullscreen: bool = False, size: tuple[int, int] = WINDOW) -> None:
-    """Window size and input settings; must run before ``kivy.core.window`` is imported."""
+    """Window size and input settings; must run before ``kivy.core.window`` is imported.
+
+    Also gives python-escpos a lasting place for its parsed printer capabilities: without
+    ``ESCPOS_CAPABILITIES_PICKLE_DIR`` it parses its YAML database again at every start
+    (most of a second) into a new temporary directory.
+    """
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    cache = ROOT / "var" / "cache" / "escpos"
+    cache.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
     from kivy.config import Config
 
     Config.set("graphics", "width", str(size[0]))
@@ -128,11 +139,18 @@ def build_devices(db: Path, printer_spec: str | None):
     return queue, built["drawer"], built["scanner"], built["payment"], problems
 
 
+def lookup_order(db: Path, number: str, *, central_url: str | None = None) -> dict:
+    """A web order from central (``sync.lookup``), imported on first use: the HTTP client
+    is not needed to show the first screen."""
+    from sync import lookup
+
+    return lookup.order(db, number, central_url=central_url)
+
+
 def compose(args: argparse.Namespace) -> Composition:
     """Build the services and the app (the window is created when the app runs)."""
     from retail.store import connect
     from retail.store.settings import get
-    from sync import lookup
 
     db = Path(args.db)
     connect(db).close()  # create or migrate the store before anyone else opens it
@@ -140,15 +158,17 @@ def compose(args: argparse.Namespace) -> Composition:
 
     from pos.app import PosApp
     from pos.services import PosServices
+    from ui.technician import TechnicianServices
 
     services = PosServices(db, payment=payment, queue=queue, drawer=drawer,
-                           lookup_order=partial(lookup.order, db, central_url=args.central))
+                           lookup_order=partial(lookup_order, db, central_url=args.central))
     conn = connect(db, migrate_schema=False)
     try:
         lang = args.lang or get(conn, "language") or "ru"
     finally:
         conn.close()
-    app = PosApp(services, scanner=scanner, lang=lang)
+    technician = TechnicianServices(db, queue=queue, central_url=args.central)
+    app = PosApp(services, scanner=scanner, technician=technician, lang=lang)
     if args.screenshots:
         app.screenshot_dir = Path(args.screenshots)
     for problem in problems:
@@ -169,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             from pos import demo_script
             from ui.driver import run_scenario
 
-            outcome = run_scenario(parts.app, demo_script.scenario(args.script), timeout=600)
+            params = dict(item.partition("=")[::2] for item in args.script_param)
+            outcome = run_scenario(parts.app, demo_script.scenario(args.script, **params), timeout=600)
+            if outcome.notes:
+                print("notes: " + json.dumps(outcome.notes, ensure_ascii=False, default=str))
             for shot in outcome.screenshots:
                 print(f"screenshot: {shot}")
             if not outcome.ok:

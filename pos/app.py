@@ -43,6 +43,36 @@ STATUS_POLL_S = 2.0
 SCREEN_RIGHTS = {"sync_console": "sync_console", "technician": "settings"}
 
 
+class Screens:
+    """The till's screens, each made when first needed or, after the first frame, one per frame.
+
+    Making every screen before the first frame costs most of a second; the sign-in screen
+    is all a person needs first. ``screens[name]`` makes a screen that is not there yet.
+    """
+
+    def __init__(self, app: "PosApp", manager, classes: dict) -> None:
+        self._app, self._manager, self._classes = app, manager, classes
+        self._made: dict[str, object] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._classes
+
+    def __getitem__(self, name: str):
+        screen = self._made.get(name)
+        if screen is None:
+            screen = self._app.make_screen(name, self._classes[name])
+            self._manager.add_widget(screen)
+            self._made[name] = screen
+        return screen
+
+    def build_next(self) -> None:
+        """Make the next screen not made yet, then come back next frame for the one after."""
+        missing = [name for name in self._classes if name not in self._made]
+        if missing:
+            self[missing[0]]
+            Clock.schedule_once(lambda _dt: self.build_next(), 0)
+
+
 class PosApp(TerminalApp):
     """The till. ``services``: PosServices; ``scanner``: a started-later hardware scanner or None."""
 
@@ -70,7 +100,7 @@ class PosApp(TerminalApp):
         self.scanner = scanner
         self.wedge = wedge or KeyboardWedge()
         self.technician = technician  # ui.technician.TechnicianServices for the technician screen
-        self.screens: dict[str, object] = {}
+        self.screens: Screens | None = None
         self.startup_problems: list[str] = []
         self._before_lock = ""
         self._wedge_event = None
@@ -83,18 +113,19 @@ class PosApp(TerminalApp):
 
     def build(self):
         root = Factory.PosRoot()
-        manager = root.ids.screens
-        screens = dict(SCREENS)
+        classes = dict(SCREENS)
         if self.technician is not None:
-            screens["technician"] = TechnicianScreen
-        for name, cls in screens.items():
-            screen = cls(name=name)
-            screen.app = self
-            screen.services = self.technician if name == "technician" else self.services
-            manager.add_widget(screen)
-            self.screens[name] = screen
-        manager.current = "sign_in"
+            classes["technician"] = TechnicianScreen
+        self.screens = Screens(self, root.ids.screens, classes)
+        self.screens["sign_in"]  # the first screen now; the rest one per frame after it shows
+        root.ids.screens.current = "sign_in"
         return root
+
+    def make_screen(self, name: str, cls):
+        screen = cls(name=name)
+        screen.app = self
+        screen.services = self.technician if name == "technician" else self.services
+        return screen
 
     @property
     def manager(self):
@@ -105,6 +136,7 @@ class PosApp(TerminalApp):
         Window.bind(on_key_down=self._on_key_down)
         self.wedge.start(self._on_scan_event)
         self._wedge_event = Clock.schedule_interval(self._poll_wedge, WEDGE_POLL_S)
+        Clock.schedule_once(lambda _dt: self.screens.build_next(), 0.2)
         if self.scanner is not None:
             try:
                 self.scanner.start(lambda event: Clock.schedule_once(lambda _dt: self._on_scan_event(event), 0))
@@ -249,6 +281,7 @@ class PosApp(TerminalApp):
         self._switch(name)
 
     def _switch(self, name: str) -> None:
+        self.screens[name]
         self.manager.current = name
 
     @property
