@@ -13,6 +13,7 @@ the *same* key and amount, so the customer is never charged twice.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -27,6 +28,7 @@ from . import popups
 from .base import PosScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+log = logging.getLogger(__name__)
 
 ROUND_TO = (100 * KOPECKS_PER_RUBLE, 500 * KOPECKS_PER_RUBLE, 1000 * KOPECKS_PER_RUBLE, 5000 * KOPECKS_PER_RUBLE)
 
@@ -110,10 +112,7 @@ class PaymentScreen(PosScreen):
         if amount <= 0 or amount > self.sale.remaining:
             self.say(self.tr("The card amount must be between 0 and what is left to pay"), "error")
             return
-        key = self.sale.card_key()
-        if self.sale.unknown_key:
-            amount = self._unknown_amount
-        self._card(key, amount)
+        self._card(self.sale.card_key(), amount)
 
     def ask_card_amount(self) -> None:
         if not self._ready():
@@ -166,9 +165,9 @@ class PaymentScreen(PosScreen):
         self.sale.card_finished(False)
         self.retry_card = True
         self.card_state = self.tr("Card payment outcome unknown")
+        log.warning("card payment %s: outcome unknown: %s", self.sale.unknown_key, reason)
         self.say(self.tr("The card terminal did not confirm the payment; the sale stays open. "
-                         "Press Retry card: the customer will not be charged twice. ({reason})", reason=reason),
-                 "error")
+                         "Press Retry card: the customer will not be charged twice."), "error")
 
     def _card_failed(self, exc) -> None:
         self.busy = False

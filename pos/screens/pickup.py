@@ -16,6 +16,8 @@ from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, Strin
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from retail.cart import CartItem
+
 from ..current_sale import CurrentSale
 from . import popups
 from .base import PosScreen
@@ -178,8 +180,6 @@ class PickupScreen(PosScreen):
         self.run(self.services.order_priced_cart, order, on_done=lambda priced: self._pay(sale, priced))
 
     def _pay(self, sale, priced) -> None:
-        from retail.cart import CartItem
-
         version = sale.version
         sale.cart.items = [CartItem(pl.line.line_no, pl.line.sku, ol.name, ol.name, pl.line.unit, pl.line.qty_milli,
                                     pl.line.unit_price, pl.line.vat_rate_bp)

@@ -34,7 +34,8 @@ def counter_day(workdir: str, template) -> object:
     from ui.driver import run_scenario
     from ui.stall import StallMeter
 
-    t = till(workdir, template, pickup_order=False, synced=False)
+    t = till(workdir, template, pickup_order=False, synced=False,
+             payment_options={"timeout_s": 2, "decision_timeout_s": 1, "recovery_s": 0.5})
     app = t.app
 
     def basket_code(codes):
@@ -184,9 +185,26 @@ def counter_day(workdir: str, template) -> object:
         d.shot("pos-37-english")
         d.tap("nav_lang")
 
-        # Pay in cash; the idle timer locks the till; unlock; reprint the receipt as a copy.
-        yield from ds.pay_split(app, d, shot="pos-38-paid")
+        # The card terminal does not answer in time: the sale stays open, "Retry card" asks
+        # again with the same key once the customer is done, and the card is charged once.
+        payment = app.screens["payment"]
+        t.payment.cue("approve", delay_s=2.5)
+        d.tap("act_pay")
+        yield d.until(ds.on_screen(app, "payment"), 10, "payment")
+        d.tap("pay_card")
+        yield d.until(lambda: payment.retry_card and not payment.busy, 20, "the unknown outcome")
+        d.note("unknown_key", payment.sale.unknown_key)
+        d.shot("pos-38-card-unknown")
+        d.tap("pay_back")
+        yield 0.2
+        d.note("back_refused", app.manager.current == "payment")
+        yield 2.5
+        d.tap("pay_retry_card")
+        yield d.until(lambda: payment.done, 20, "the retried card")
+        d.shot("pos-39-paid")
         yield from ds.new_sale(app, d)
+
+        # The idle timer locks the till; unlock; reprint the receipt as a copy.
         app.idle_seconds = 1
         app.reset_idle()
         yield d.until(ds.on_screen(app, "lock"), 5, "the idle lock")
@@ -214,13 +232,13 @@ def counter_day(workdir: str, template) -> object:
             "UPDATE outbox SET status = 'dead', last_error = 'test: refused by central' "
             "WHERE seq = (SELECT MAX(seq) FROM outbox WHERE status = 'acked') RETURNING seq").fetchone()[0])
         yield seq.ready
-        yield from ds.sync_console(app, d, shot="pos-39-sync-console")
+        yield from ds.sync_console(app, d, shot="pos-40-sync-console")
         console = app.screens["sync_console"]
         d.tap("tab_dead")
         yield d.until(lambda: console.events, 10, "the refused event")
         d.note("dead", console.events[0]["detail"])
         console.select(console.events[0]["key"])
-        d.shot("pos-40-refused-event")
+        d.shot("pos-41-refused-event")
         d.tap("retry_dead")
         yield d.until(lambda: app.tr("Event #{seq} will be sent again", seq=seq.value) == app.message, 10,
                       "the retry")
@@ -231,6 +249,7 @@ def counter_day(workdir: str, template) -> object:
             jobs = t.printer.wait_for_jobs(3, 20)
             outcome.notes["printed"] = ["\n".join(job.text_lines) for job in jobs]
             outcome.notes["kicks"] = sum(len(job.drawer_kicks) for job in jobs)
+            outcome.notes["charges"] = [(c.key, c.amount) for c in t.payment.ledger]
             conn = t.conn()
             try:
                 outcome.notes["audit"] = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY at")]
@@ -255,6 +274,8 @@ def test_a_day_at_the_counter(tmp_path, central_template):
     assert n["second_recall"], "a basket slip is taken over once"
     assert n["weights"] == [750, 1250]
     assert n["english_pay"] == "Pay"
+    assert n["back_refused"], "a sale whose card outcome is unknown cannot be left"
+    assert [key for key, _ in n["charges"]] == [n["unknown_key"]], "retried with the same key, charged once"
     assert "test: refused by central" in n["dead"]
     assert n["retried"] in ("pending", "acked")
     printed = "\n".join(n["printed"])
