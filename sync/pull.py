@@ -28,11 +28,12 @@ from .errors import CursorGone, ProtocolError
 from .rows import FEEDS
 
 FEED_ORDER = FEEDS
-PAGE_LIMIT = 10_000
-# Rows per page, by feed. A page is one write transaction; a catalogue row costs ~10x a
-# price row (barcodes, search terms), so its pages are smaller to keep each transaction
-# around half a second: a sale waiting for the write lock never waits long.
-PAGE_LIMITS = {"catalogue": 5_000}
+PAGE_LIMIT = 2_000
+# Rows per page, by feed. A page is one write transaction, and a sale at the till waits
+# for the one in progress, so each stays at a few tens of milliseconds: a catalogue row
+# costs ~10x a price row (barcodes, search terms), so its pages are smaller still.
+# Central's next page is fetched while this one is written, so small pages cost little.
+PAGE_LIMITS = {"catalogue": 400}
 
 Progress = Callable[[str, int, int], None]   # (feed, rows done, rows estimated)
 
