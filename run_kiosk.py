@@ -97,13 +97,29 @@ class Composition:
         self.services.close()
 
 
+AGENT_NICE = 19  # the agent is background work: the shopper's screen gets the CPU first
+
+
+def _lower_priority() -> None:
+    try:
+        os.nice(AGENT_NICE)
+    except OSError:  # not allowed here: the agent runs at normal priority
+        pass
+
+
 def start_agent(db: Path) -> subprocess.Popen:
-    """The sync agent as a child process (its output in ``<db>.agent.log``); it runs until the app ends it."""
+    """The sync agent as a child process (its output in ``<db>.agent.log``); it runs until the app ends it.
+
+    It runs at a lower CPU priority (``nice``): a full catalogue load is minutes of CPU work
+    that can wait a few milliseconds, a finger on the screen cannot. The app and the agent
+    share nothing but the database (WAL: the app's reads never wait for the agent's writes).
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log_file = open(Path(str(db) + ".agent.log"), "ab")  # noqa: SIM115  (the child keeps it)
     try:
         return subprocess.Popen([sys.executable, "-m", "sync", "run", "--db", str(db)], cwd=ROOT, env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                preexec_fn=_lower_priority if os.name == "posix" else None)
     finally:
         log_file.close()
 

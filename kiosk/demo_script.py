@@ -185,11 +185,12 @@ def fill_contact(app, d, fulfilment: str, *, name: str = "ольга", phone: st
 def choose_store(app, d, store_id: str | None):
     screen = app.screens["checkout"]
     yield d.until(lambda: len(screen.ids.stores.children) > 0, 10, "the pickup stores")
+    yield 0.3  # laid out
     for button in screen.ids.stores.children:
         if store_id is None or getattr(button, "store_id", None) == store_id:
-            d.tap(button)
+            yield from tap_held(button)  # the stores are a scrolling list
             break
-    yield 0.2
+    yield d.until(lambda: store_id is None or screen.store_id == store_id, 5, f"the store {store_id}")
 
 
 def order(app, d, facts: dict, *, fulfilment: str = "pickup", pay: str = "card"):

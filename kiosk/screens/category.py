@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
@@ -16,6 +17,7 @@ from .base import KioskScreen
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 PAGE = 40
+TILES_PER_FRAME = 3
 
 
 class CategoryScreen(KioskScreen):
@@ -29,6 +31,7 @@ class CategoryScreen(KioskScreen):
         self._more = False
         self._loading = False
         self._names: dict[str, str] = {}
+        self._pending: list = []
 
     @property
     def category_id(self) -> str | None:
@@ -58,15 +61,26 @@ class CategoryScreen(KioskScreen):
             self.status = self.tr("Choose a department")
 
     def _children(self, children) -> None:
+        tiles = self.ids.tiles
+        shown = [(t.key, t.caption, t.image) for t in reversed(tiles.children)]
+        if shown == [(t.id, t.name, t.image) for t in children]:
+            self.has_children = bool(children)
+            return  # the same tiles as before (coming back to a department): keep the widgets
+        tiles.clear_widgets()
+        self._names = {tile.id: tile.name for tile in children}
+        self.has_children = bool(children)
+        self._pending = list(children)
+        self._add_tiles()
+
+    def _add_tiles(self, _dt=None) -> None:
+        """A few tiles a frame: building a dozen picture tiles at once would hold one frame up."""
         from kiosk.widgets import Tile
 
-        tiles = self.ids.tiles
-        tiles.clear_widgets()
-        self._names = {}
-        for tile in children:
-            self._names[tile.id] = tile.name
-            tiles.add_widget(Tile(key=tile.id, caption=tile.name, image=tile.image, opener=self.enter))
-        self.has_children = bool(children)
+        batch, self._pending = self._pending[:TILES_PER_FRAME], self._pending[TILES_PER_FRAME:]
+        for tile in batch:
+            self.ids.tiles.add_widget(Tile(key=tile.id, caption=tile.name, image=tile.image, opener=self.enter))
+        if self._pending:
+            Clock.schedule_once(self._add_tiles, 0)
 
     def enter(self, category_id: str) -> None:
         self.trail = self.trail + [(category_id, self._names.get(category_id, category_id))]

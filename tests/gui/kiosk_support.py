@@ -147,20 +147,6 @@ def run_app(db: str, scenario: str, shots: str, facts: str | None = None, idle: 
     fn = getattr(importlib.import_module(module), name)
     from ui.driver import run_scenario
 
-    import threading, time as _t, traceback, sys as _sys
-    from kivy.clock import Clock as _C
-    last = {"t": _t.perf_counter()}
-    _C.schedule_interval(lambda dt: last.update(t=_t.perf_counter()), 0)
-    main_id = threading.get_ident()
-    def watch():
-        while True:
-            _t.sleep(0.05)
-            gap = _t.perf_counter() - last["t"]
-            if gap > 0.25:
-                frame = _sys._current_frames().get(main_id)
-                print(f"STALL {gap*1000:.0f} ms:\n" + "".join(traceback.format_stack(frame)[-12:]), file=_sys.stderr, flush=True)
-                _t.sleep(0.3)
-    threading.Thread(target=watch, daemon=True).start()
     try:
         outcome = run_scenario(parts.app, fn, timeout=timeout, measure_stalls=measure_stalls)
         outcome.notes["first_frame_s"] = parts.app.first_frame_s
