@@ -11,8 +11,11 @@ from .base import PosScreen
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
-class SignInScreen(PosScreen):
-    """Nobody is signed in: a PIN signs a cashier, manager or technician in."""
+class PinScreen(PosScreen):
+    """A screen whose keypad takes a PIN: checked in the worker, the reason shown if refused.
+
+    Subclasses say what a right PIN does in :meth:`accepted`.
+    """
 
     error = StringProperty("")
     checking = BooleanProperty(False)
@@ -29,13 +32,12 @@ class SignInScreen(PosScreen):
             return
         self.checking = True
         self.ids.pad.value = ""
-        self.run(self.services.sign_in, pin, on_done=self._signed_in, on_error=self._refused)
+        self.run(self.services.sign_in, pin, on_done=self._accepted, on_error=self._refused)
 
-    def _signed_in(self, member) -> None:
+    def _accepted(self, member) -> None:
         self.checking = False
         self.error = ""
-        self.app.signed_in(member)
-        self.say(self.tr("Hello, {name}", name=member.name), "success")
+        self.accepted(member)
 
     def _refused(self, exc) -> None:
         self.checking = False
@@ -50,3 +52,11 @@ class SignInScreen(PosScreen):
                 self.submit(self.ids.pad.value)
             elif key == "backspace":
                 self.ids.pad.press("<")
+
+
+class SignInScreen(PinScreen):
+    """Nobody is signed in: a PIN signs a cashier, manager or technician in."""
+
+    def accepted(self, member) -> None:
+        self.app.signed_in(member)
+        self.say(self.tr("Hello, {name}", name=member.name), "success")
