@@ -139,8 +139,12 @@ def till(workdir: str, template: Template, *, scanner: bool = True, payment_opti
 
     ``synced=False`` leaves the first full sync to the agent the app starts.
     """
+    import faulthandler
+
     import run_pos
 
+    # A run that hangs prints every thread's stack and ends, instead of holding the suite.
+    faulthandler.dump_traceback_later(420, exit=True, file=sys.__stderr__)
     run_pos.configure_kivy()
     from hardware import devices
     from hardware.emulator.escpos_printer import EscposPrinterEmulator
