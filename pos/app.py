@@ -27,6 +27,7 @@ from hardware.scanner import KeyboardWedge, ScanEvent, TypedKeys
 from retail import staff as retail_staff
 from retail.i18n import LANGUAGES
 from ui.app import TerminalApp
+from ui.worker import Worker
 from ui.services import ServiceError, offline_text
 from ui.technician import TechnicianScreen
 
@@ -95,6 +96,9 @@ class PosApp(TerminalApp):
     def __init__(self, services, *, scanner=None, wedge: KeyboardWedge | None = None, technician=None,
                  lang: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        # A card payment may hold a worker thread until the customer decides (minutes);
+        # a third thread keeps pricing, status and printing news flowing meanwhile.
+        self.worker = Worker(threads=3)
         self.title = "Vitrina POS"
         self.services = services
         self.scanner = scanner
@@ -287,6 +291,29 @@ class PosApp(TerminalApp):
     @property
     def screen(self):
         return self.manager.current_screen
+
+    # ---------------------------------------------------------------- devices
+
+    def devices_changed(self, kind: str) -> None:
+        """The technician saved ``kind``: build it again from the stored configuration and use it.
+
+        (The printer is handed to the print queue by the technician's services.)
+        """
+        if kind in ("drawer", "payment", "scanner"):
+            self.worker.submit(self.services.rebuild_device, kind, on_done=lambda built: self._device(kind, built),
+                               on_error=self.show_error)
+
+    def _device(self, kind: str, built) -> None:
+        if kind != "scanner":
+            return
+        if self.scanner is not None:
+            try:
+                self.scanner.stop()
+            except Exception:
+                log.exception("the old scanner did not stop cleanly")
+        self.scanner = None if built is None or isinstance(built, KeyboardWedge) else built
+        if self.scanner is not None:
+            self.scanner.start(lambda event: Clock.schedule_once(lambda _dt: self._on_scan_event(event), 0))
 
     # ---------------------------------------------------------------- scanning
 

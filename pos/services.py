@@ -255,6 +255,27 @@ class PosServices(TerminalServices):
 
         return self.drawer is None or isinstance(self.drawer, PrinterDrawer)
 
+    def rebuild_device(self, kind: str):
+        """Build ``kind`` again from the device configuration and use it (the technician changed it).
+
+        The drawer and the payment terminal are swapped here; a scanner is returned for the
+        app to start (it delivers to the app's callback).
+        """
+        from hardware import devices
+
+        if kind == "drawer":
+            self.drawer = devices.build_drawer(self.conn, self.queue.printer if self.queue is not None else None)
+            return self.drawer
+        if kind == "payment":
+            old, self.payment = self.payment, devices.build_payment(self.conn)
+            close = getattr(old, "close", None)
+            if close is not None:
+                close()
+            return self.payment
+        if kind == "scanner":
+            return devices.build_scanner(self.conn)
+        raise ServiceError("Unknown device kind {kind}", kind=kind)
+
     def reprint_last(self):
         """Queue a copy of the last receipt (marked as a copy)."""
         if self.queue is None:

@@ -247,6 +247,9 @@ class TechnicianScreen(Screen):
     def _saved(self, setting) -> None:
         self.result = self.app.tr("Saved: {kind} {spec}", kind=setting.kind, spec=setting.spec)
         self.app.say(self.result, "success")
+        changed = getattr(self.app, "devices_changed", None)  # the app uses the new device at once
+        if changed is not None:
+            changed(setting.kind)
         self.load()
         self.check()
 

@@ -185,6 +185,14 @@ def counter_day(workdir: str, template) -> object:
         d.shot("pos-37-english")
         d.tap("nav_lang")
 
+        # The loyalty card typed on the keypad (the card does not scan).
+        d.tap("customer_button")
+        yield d.until(ds.popup("CustomerPopup"), 5, "the loyalty card popup")
+        ds.keypad(d, "card_pad", goods.card)
+        d.tap("card_ok")
+        yield d.until(lambda: sell.sale.customer is not None and sell.sale.is_current, 10, "the typed card")
+        d.note("typed_card_customer", sell.sale.customer.account.first_name)
+
         # The card terminal does not answer in time: the sale stays open, "Retry card" asks
         # again with the same key once the customer is done, and the card is charged once.
         payment = app.screens["payment"]
@@ -274,6 +282,7 @@ def test_a_day_at_the_counter(tmp_path, central_template):
     assert n["second_recall"], "a basket slip is taken over once"
     assert n["weights"] == [750, 1250]
     assert n["english_pay"] == "Pay"
+    assert n["typed_card_customer"]
     assert n["back_refused"], "a sale whose card outcome is unknown cannot be left"
     assert [key for key, _ in n["charges"]] == [n["unknown_key"]], "retried with the same key, charged once"
     assert "test: refused by central" in n["dead"]

@@ -296,3 +296,17 @@ def test_without_a_printer_the_cashier_is_told(till, people):
     with pytest.raises(ServiceError):
         till.no_sale(people["manager"])
     till.open_drawer_quietly()  # no drawer: nothing to open, no error
+
+
+def test_devices_are_rebuilt_from_the_configuration(till):
+    from hardware import devices
+    from hardware.payment import TcpPaymentTerminal
+
+    devices.configure(till.conn, "payment", "tcp:127.0.0.1:7777", {"timeout_s": 1})
+    built = till.rebuild_device("payment")
+    assert isinstance(built, TcpPaymentTerminal) and till.payment is built
+    devices.configure(till.conn, "scanner", "wedge")
+    assert type(till.rebuild_device("scanner")).__name__ == "KeyboardWedge"
+    assert till.rebuild_device("drawer") is None  # not configured
+    with pytest.raises(ServiceError):
+        till.rebuild_device("toaster")
