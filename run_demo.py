@@ -196,18 +196,40 @@ def walk_pos(db: Path, order: dict) -> dict:
     return notes
 
 
-def walk_kiosk(db: Path) -> None:
-    """The kiosk's scripted walk; the kiosk's own demo script decides what it shows."""
-    if not (ROOT / "run_kiosk.py").exists():
-        say("the kiosk is not in this checkout yet; --kiosk skipped")
-        return
-    say("opening the kiosk and walking a shopper's visit (screenshots in var/demo/screenshots/kiosk)")
+def walk_kiosk(db: Path, args, printer_port: int, payment_port: int) -> None:
+    """The kiosk's scripted walk (``kiosk/demo_script.py``, scenario ``shopper``).
+
+    The kiosk prints on the same printer emulator and takes cards on the same payment
+    terminal as the till. What the walk needs to know about the demo data (a loyalty card,
+    a ready click-and-collect order and its 6-digit code, a barcode) comes from the demo
+    chain itself, regenerated from the seed (the store keeps only hashes of pickup codes),
+    in ``var/demo/kiosk-facts.json``.
+    """
+    import sqlite3
+
+    from kiosk.demo_script import FACTS_ENV, facts_for, write_facts
+    from retail.demo import DemoChain
+
+    for kind, *spec in (("printer", f"network:127.0.0.1:{printer_port}"),
+                        ("payment", f"tcp:127.0.0.1:{payment_port}", "--decision-timeout", "20", "--recovery", "5")):
+        python("-m", "hardware", "configure", "--db", str(db), kind, *spec)
+    chain = DemoChain(seed=args.seed, skus=args.skus, stores=args.stores)
+    conn = sqlite3.connect(db)
     try:
-        python("run_kiosk.py", "--db", str(db), "--windowed", "--screenshots", str(DEMO / "screenshots" / "kiosk"),
-               "--script", "shopper", timeout=900)
-    except DemoError as exc:  # the till's part of the demo stands on its own
-        tail = [line for line in str(exc).splitlines() if line.strip()][-3:]
-        say("the kiosk walk stopped: " + " / ".join(tail))
+        facts = write_facts(DEMO / "kiosk-facts.json", facts_for(chain, STORE, conn))
+    finally:
+        conn.close()
+    say("opening the kiosk and walking a shopper's visit (screenshots in var/demo/screenshots/kiosk)")
+    proc = subprocess.run([sys.executable, "run_kiosk.py", "--db", str(db), "--windowed",
+                           "--screenshots", str(DEMO / "screenshots" / "kiosk"), "--script", "shopper"],
+                          cwd=ROOT, env={**ENV, FACTS_ENV: str(facts)}, capture_output=True, text=True, timeout=900)
+    (DEMO / "kiosk.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    shots = [line for line in proc.stdout.splitlines() if line.startswith("screenshot: ")]
+    if proc.returncode != 0:  # the till's part of the demo stands on its own
+        tail = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("[")][-3:]
+        say("the kiosk walk stopped (var/demo/kiosk.log has it all): " + " / ".join(tail))
+        return
+    say(f"the kiosk walk saved {len(shots)} screenshots")
 
 
 def summary(central_db: Path, notes: dict) -> list[str]:
@@ -272,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"synced {db.name} in {time.monotonic() - started:.1f} s")
         notes = walk_pos(pos_db, order)
         if args.kiosk:
-            walk_kiosk(kiosk_db)
+            walk_kiosk(kiosk_db, args, printer_port, payment_port)
         for db in (pos_db, kiosk_db):  # what the apps did after the agent's last cycle (the Z report's close)
             python("-m", "sync", "once", "--db", str(db), timeout=900)
         print("\n".join(summary(central_db, notes)), flush=True)

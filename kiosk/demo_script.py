@@ -48,8 +48,8 @@ def facts_for(chain, store_id: str, conn: sqlite3.Connection) -> dict:
     barcodes = [r[0] for r in conn.execute(
         "SELECT b.code FROM barcodes b JOIN stock s ON s.sku = b.sku JOIN products p ON p.sku = b.sku "
         "WHERE p.active = 1 AND p.unit = 'pcs' AND s.on_hand_milli > s.safety_milli ORDER BY p.id LIMIT 2")]
-    other = conn.execute("SELECT id FROM stores WHERE kind = 'store' AND pickup = 1 AND id <> ? ORDER BY id LIMIT 1",
-                         (store_id,)).fetchone()
+    other = conn.execute("SELECT id FROM stores WHERE kind = 'store' AND pickup = 1 AND id <> ? "
+                         "ORDER BY delivery_days, id LIMIT 1", (store_id,)).fetchone()
     skus = [r[0] for r in conn.execute(
         "SELECT p.sku FROM products p JOIN stock s ON s.sku = p.sku WHERE p.active = 1 AND p.unit = 'pcs' "
         "AND s.on_hand_milli > s.safety_milli ORDER BY p.id LIMIT 2")]
@@ -99,8 +99,8 @@ def start(app, d):
     yield wait_screen(d, app, "search")
 
 
-def search(app, d, word: str = SEARCH_WORD):
-    """Type on the on-screen keyboard; open the best match."""
+def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02-search", "03-product")):
+    """Type on the on-screen keyboard; open the best match (screenshots named by ``shots``)."""
     if app.current != "search":
         d.tap("nav_search")
         yield wait_screen(d, app, "search")
@@ -110,9 +110,11 @@ def search(app, d, word: str = SEARCH_WORD):
     yield d.until(lambda: screen.ids.query.text == word and screen.ids.results.data
                   and screen.status and word in screen.status, 10, f"results for {word!r}")
     yield 0.4
-    d.shot("02-search")
+    if shots:
+        d.shot(shots[0])
     yield from open_first(app, d)
-    d.shot("03-product")
+    if shots:
+        d.shot(shots[1])
 
 
 def open_first(app, d):
@@ -141,7 +143,7 @@ def scans(app, d, facts: dict):
         d.shot("04-scanned-barcode")
     if facts.get("shelf_url"):
         yield from scan(app, d, facts["shelf_url"])
-        d.shot("05-scanned-shelf-label")
+        d.shot("04-scanned-shelf-label")
 
 
 def add_to_basket(app, d, qty_steps: int = 0):
@@ -159,10 +161,10 @@ def loyalty(app, d, facts: dict):
     yield from scan(app, d, facts["card"], then="")
     yield d.until(lambda: app.customer is not None and app.current == "loyalty", 10, "the greeting")
     yield 0.3
-    d.shot("06-loyalty")
-    yield from search(app, d, "сыр")
+    d.shot("05-loyalty")
+    yield from search(app, d, "сыр", shots=None)
     yield d.until(lambda: bool(app.screens["product"].member_text), 10, "the card price")
-    d.shot("07-product-card-price")
+    d.shot("06-product-card-price")
 
 
 def fill_contact(app, d, fulfilment: str, *, name: str = "ольга", phone: str = "89165554433",
@@ -188,39 +190,47 @@ def choose_store(app, d, store_id: str | None):
     yield 0.3  # laid out
     for button in screen.ids.stores.children:
         if store_id is None or getattr(button, "store_id", None) == store_id:
-            yield from tap_held(button)  # the stores are a scrolling list
+            screen.ids.stores.parent.scroll_to(button, animate=False)  # a finger scrolls the list to it
+            yield 0.3
+            yield from tap_held(button)
             break
     yield d.until(lambda: store_id is None or screen.store_id == store_id, 5, f"the store {store_id}")
 
 
 def order(app, d, facts: dict, *, fulfilment: str = "pickup", pay: str = "card"):
     """Endless aisle: something not on these shelves and something that is; order; pay; done."""
-    yield from search(app, d, ENDLESS_AISLE_WORD)
+    yield from search(app, d, ENDLESS_AISLE_WORD, shots=("07-search-endless-aisle", "08-product-not-here"))
     yield from add_to_basket(app, d)
-    yield from search(app, d, SEARCH_WORD)
+    yield from search(app, d, SEARCH_WORD, shots=None)
     yield from add_to_basket(app, d, qty_steps=1)
     d.tap("nav_basket")
     yield wait_screen(d, app, "basket")
     yield d.until(lambda: app.screens["basket"].total_text != "", 10, "the priced basket")
     yield 0.3
-    d.shot("08-basket")
+    d.shot("09-basket")
     d.tap("checkout")
     yield wait_screen(d, app, "checkout")
     yield from fill_contact(app, d, fulfilment)
     if fulfilment == "pickup":
         yield from choose_store(app, d, facts.get("other_store"))
-    d.shot("09-checkout")
+    d.shot("10-checkout")
     d.tap("go_on")
     yield wait_screen(d, app, "payment")
     yield 0.3
-    d.shot("10-payment")
+    d.shot("11-payment")
+    payment = app.screens["payment"]
     if pay == "card" and app.services.payment is not None:
         d.tap("pay_card")
+        yield d.until(lambda: app.current == "done" or (payment.problem and not payment.busy), 60,
+                      "the card payment")
+        if app.current != "done" and fulfilment == "pickup":
+            d.shot("11-payment-problem")
+            d.tap("pay_later")  # the terminal is not working: pay at pickup
     else:
         d.tap("pay_later")
     yield d.until(lambda: app.current == "done", 60, "the order to be placed")
     yield 0.5
-    d.shot("11-done")
+    d.shot("12-done")
     d.note("order_number", app.screens["done"].number)
     d.tap("finish")
     yield wait_screen(d, app, "attract")
@@ -236,12 +246,12 @@ def pickup(app, d, facts: dict):
     yield from type_pickup(app, d, *ready)
     yield d.until(lambda: app.screens["pickup"].state in ("ready", "arrived"), 10, "the ready order")
     yield 0.3
-    d.shot("12-pickup-ready")
+    d.shot("13-pickup-ready")
     if expired:
         yield from type_pickup(app, d, *expired)
         yield d.until(lambda: app.screens["pickup"].state == "expired", 10, "the expired order")
         yield 0.3
-        d.shot("13-pickup-expired")
+        d.shot("14-pickup-expired")
 
 
 def type_pickup(app, d, number: str, code: str):

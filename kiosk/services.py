@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -251,6 +251,7 @@ class PickupView:
     order: retail_orders.Order
     state: str
     store_name: str = ""
+    units: dict = field(default_factory=dict)   # sku -> 'pcs' | 'kg', for showing the quantities
 
 
 # ---------------------------------------------------------------- helpers
@@ -757,6 +758,14 @@ class KioskServices(TerminalServices):
                                    number=number or "") from None
             raise ServiceError("Scan the QR code from your order confirmation, or type the order number and code") \
                 from None
+        view = self._check_in(order, lang)
+        units = {}
+        for line in view.order.lines:
+            product = catalogue.by_sku(self.conn, line.sku)
+            units[line.sku] = product.unit if product is not None else ("pcs" if line.qty_milli % MILLI == 0 else "kg")
+        return PickupView(view.order, view.state, view.store_name, units)
+
+    def _check_in(self, order: retail_orders.Order, lang: str) -> PickupView:
         store_id, _ = self.identity()
         names = {p.id: p.name for p in self.locations(lang)}
         if order.pickup_store_id and order.pickup_store_id != store_id:

@@ -134,9 +134,15 @@ class PaymentScreen(KioskScreen):
             self.can_retry_status = True
 
     def _failed(self, exc) -> None:
+        from hardware.payment import PaymentError
+
         self.busy = False
         self.state_text = ""
-        self.problem = self.shell.error_text(exc)
+        if isinstance(exc, PaymentError):  # the terminal is off or unreachable: the client says nothing was charged
+            self.problem = self.tr("The card terminal is not working right now; nothing was charged. You can pay "
+                                   "when you collect the order, or ask a member of staff.")
+        else:
+            self.problem = self.shell.error_text(exc)
 
     def back(self) -> None:
         if not self.busy:

@@ -70,8 +70,7 @@ class PickupScreen(KioskScreen):
         self.headline = tr("Order {number}: {status}", number=order.number,
                            status=tr(STATUS.get(order.status, order.status)))
         qty = self.shell.qty
-        items = [f"• {line.name} — {qty(line.qty_milli, 'kg' if line.qty_milli % 1000 else 'pcs')}"
-                 for line in order.lines]
+        items = [f"• {line.name} — {qty(line.qty_milli, view.units.get(line.sku, 'pcs'))}" for line in order.lines]
         self.lines_text = "\n".join(items)
         due = order.due
         pay = tr("To pay at the till: {amount}", amount=self.money(due)) if due else tr("Already paid")

@@ -293,6 +293,7 @@ def test_a_ready_order_checks_in_once_and_staff_see_it(services, chain):
         typed = number.replace("-", "").lower()
     view = services.check_in(number=typed, secret=secret)
     assert view.state == "ready" and view.order.arrived_at == services.now()
+    assert set(view.units) == {line.sku for line in view.order.lines} and set(view.units.values()) <= {"pcs", "kg"}
     event = rows(services.conn, "SELECT kind, payload FROM outbox ORDER BY seq DESC LIMIT 1")[0]
     assert event[0] == "order_arrived" and json.loads(event[1])["order_id"] == view.order.id
     assert services.check_in(number=number, secret=secret).state == "arrived"
