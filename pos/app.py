@@ -45,10 +45,12 @@ SCREEN_RIGHTS = {"sync_console": "sync_console", "technician": "settings"}
 
 
 class Screens:
-    """The till's screens, each made when first needed or, after the first frame, one per frame.
+    """The till's screens, each made when it is first needed.
 
-    Making every screen before the first frame costs most of a second; the sign-in screen
-    is all a person needs first. ``screens[name]`` makes a screen that is not there yet.
+    Making every screen before the first frame costs most of a second, and making them in
+    the background still takes the main thread (a screen is made from KV in one go, up to
+    ~0.2 s): the sign-in screen is all a person needs first, and the next screen is made
+    when they go there. ``screens[name]`` makes a screen that is not there yet.
     """
 
     def __init__(self, app: "PosApp", manager, classes: dict) -> None:
@@ -65,13 +67,6 @@ class Screens:
             self._manager.add_widget(screen)
             self._made[name] = screen
         return screen
-
-    def build_next(self) -> None:
-        """Make the next screen not made yet, then come back next frame for the one after."""
-        missing = [name for name in self._classes if name not in self._made]
-        if missing:
-            self[missing[0]]
-            Clock.schedule_once(lambda _dt: self.build_next(), 0)
 
 
 class PosApp(TerminalApp):
@@ -121,7 +116,7 @@ class PosApp(TerminalApp):
         if self.technician is not None:
             classes["technician"] = TechnicianScreen
         self.screens = Screens(self, root.ids.screens, classes)
-        self.screens["sign_in"]  # the first screen now; the rest one per frame after it shows
+        self.screens["sign_in"]  # the first screen now; each other one when it is first needed
         root.ids.screens.current = "sign_in"
         return root
 
@@ -140,7 +135,6 @@ class PosApp(TerminalApp):
         Window.bind(on_key_down=self._on_key_down)
         self.wedge.start(self._on_scan_event)
         self._wedge_event = Clock.schedule_interval(self._poll_wedge, WEDGE_POLL_S)
-        Clock.schedule_once(lambda _dt: self.screens.build_next(), 0.2)
         if self.scanner is not None:
             try:
                 self.scanner.start(lambda event: Clock.schedule_once(lambda _dt: self._on_scan_event(event), 0))
