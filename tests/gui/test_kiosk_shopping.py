@@ -60,6 +60,26 @@ def scenario_online(app, d):
     assert screen.ids.query.text == "молоко" and screen.ids.results.data
     d.shot("search")
 
+    # Browse: a department, one of its categories, a product.
+    d.tap("nav_categories")
+    category = app.screens["category"]
+    yield d.until(lambda: len(category.ids.tiles.children) > 3, 10, "the departments")
+    yield 0.3
+    d.shot("departments")
+    yield from tap_held(category.ids.tiles.children[-1])
+    yield d.until(lambda: len(category.trail) == 1 and category.has_children
+                  and len(category.ids.tiles.children) > 0, 10, "a department's categories")
+    yield 0.3
+    yield from tap_held(category.ids.tiles.children[-1])
+    yield d.until(lambda: len(category.trail) == 2 and category.ids.products.data, 10, "a category's products")
+    yield 0.4
+    d.shot("category-products")
+    yield from tap_held(demo.first_row(d))
+    yield d.until(lambda: app.current == "product" and app.screens["product"].page is not None, 10,
+                  "a product from the category")
+    d.tap("nav_search")
+    yield demo.wait_screen(d, app, "search")
+
     # A product barcode through the serial scanner.
     scanned = app.scans_handled
     app.test_scanner.send(facts["barcode"])
