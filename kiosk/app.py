@@ -242,6 +242,7 @@ class KioskApp(TerminalApp):
         super().on_lang(app, lang)
         if self.root is None:
             return
+        self.poll_status()  # the offline line in the new language
         screen = self.screens.get(self.current)
         if screen is not None:
             hook(screen, "refresh")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -33,15 +34,24 @@ class KioskKeyboard(TouchKeyboard):
     """The shared on-screen keyboard plus the symbols an e-mail, address or order number needs."""
 
     symbols = StringProperty(SYMBOLS)
+    font_scale = NumericProperty(1.0)   # the app's large-text setting (bound in KV)
+
+    def on_font_scale(self, *_args) -> None:
+        self.rebuild()
 
     def rebuild(self) -> None:
         super().rebuild()
         rows = self.ids.get("rows")
-        if rows is None or not rows.children or not self.symbols:
+        if rows is None or not rows.children:
             return
         last = rows.children[0]  # BoxLayout children are stored last-first
         for ch in self.symbols:
             last.add_widget(Button(text=ch, font_size="22sp", on_release=lambda b: self.type(b.text)))
+        if self.font_scale != 1.0:
+            size = sp(22) * self.font_scale
+            for row in rows.children:
+                for key in row.children:
+                    key.font_size = size
 
 
 class ResultRow(ButtonBehavior, BoxLayout):
