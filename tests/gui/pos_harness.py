@@ -91,7 +91,8 @@ class Till:
     printer: object
     payment: object
     scanner: object
-    pickup: dict = field(default_factory=dict)   # the web order placed for collection
+    pickup: dict = field(default_factory=dict)   # the web order placed for collection, to pay at pickup
+    prepaid: dict = field(default_factory=dict)  # one paid online
     composition: object = None
 
     @property
@@ -161,16 +162,17 @@ def till(workdir: str, template: Template, *, scanner: bool = True, payment_opti
     db = work / f"{store}-P1.db"
     assert sync_main(["register", "--db", str(db), "--central", central.url, "--store", store, "--terminal", "P1",
                       "--token", template.tokens[(store, "P1")], "--kind", "pos"]) == 0
-    pickup = {}
+    pickup, prepaid = {}, {}
     if pickup_order:
         with central.db() as conn:
-            sku = conn.execute("SELECT p.sku FROM products p WHERE p.unit = 'pcs' AND p.active = 1 "
-                               "ORDER BY p.sku LIMIT 1 OFFSET 3").fetchone()[0]
-        pickup = web_order(central_db, store, sku, prepaid=False)
+            skus = [r[0] for r in conn.execute("SELECT p.sku FROM products p WHERE p.unit = 'pcs' AND p.active = 1 "
+                                               "ORDER BY p.sku LIMIT 2 OFFSET 3")]
+        pickup = web_order(central_db, store, skus[0], prepaid=False)
+        prepaid = web_order(central_db, store, skus[1], prepaid=True)
     printer = EscposPrinterEmulator(port=0, out_dir=work / "receipts").start()
     terminal = EmulatedPaymentTerminal().start()
     serial = EmulatedSerialScanner() if scanner else None
-    t = Till(work, db, store, central, printer, terminal, serial, pickup)
+    t = Till(work, db, store, central, printer, terminal, serial, pickup, prepaid)
     if synced:
         t.sync_once()
     conn = devices.open_store(db)

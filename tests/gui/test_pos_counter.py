@@ -212,6 +212,24 @@ def counter_day(workdir: str, template) -> object:
         d.shot("pos-39-paid")
         yield from ds.new_sale(app, d)
 
+        # A return without a receipt: only with a manager, at today's shelf price, in cash.
+        returns = app.screens["returns"]
+        d.tap("nav_returns")
+        yield d.until(ds.on_screen(app, "returns"), 10, "returns")
+        d.tap("ret_blind")
+        yield d.until(ds.popup("ApprovalPopup"), 5, "approval for a return without a receipt")
+        ds.keypad(d, "approval_pad", ds.MANAGER)
+        d.tap("approval_ok")
+        yield d.until(lambda: returns.source == "blind", 10, "the blind return")
+        ds.wedge_scan(goods.plain[0])
+        yield d.until(lambda: returns.rows, 10, "the returned item")
+        d.shot("pos-42-blind-return")
+        d.tap("ret_refund")
+        yield d.until(lambda: returns.done_text, 15, "the blind refund")
+        d.note("blind", returns.done_text)
+        d.tap("nav_sell")
+        yield d.until(ds.on_screen(app, "sell"), 10, "the sale screen")
+
         # The idle timer locks the till; unlock; reprint the receipt as a copy.
         app.idle_seconds = 1
         app.reset_idle()
@@ -283,11 +301,13 @@ def test_a_day_at_the_counter(tmp_path, central_template):
     assert n["weights"] == [750, 1250]
     assert n["english_pay"] == "Pay"
     assert n["typed_card_customer"]
+    assert "Наличные" in n["blind"], n["blind"]
     assert n["back_refused"], "a sale whose card outcome is unknown cannot be left"
     assert [key for key, _ in n["charges"]] == [n["unknown_key"]], "retried with the same key, charged once"
     assert "test: refused by central" in n["dead"]
     assert n["retried"] in ("pending", "acked")
     printed = "\n".join(n["printed"])
     assert "ТЕСТ" in printed.upper() and "КОПИЯ" in printed
-    for action in ("price_override", "void_line_over_threshold", "void_line", "no_sale", "sign_in", "sign_out"):
+    for action in ("price_override", "void_line_over_threshold", "void_line", "no_sale", "sign_in", "sign_out",
+                   "blind_return"):
         assert action in n["audit"], action

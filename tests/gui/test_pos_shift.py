@@ -156,6 +156,21 @@ def full_shift(workdir: str, template) -> object:
         number = t.pickup["number"]
         yield from ds.hand_over(app, d, t.pickup["pickup_code"], number, shot="pos-10-handed-over")
 
+        # A prepaid order: the shopper says the order number and the 6-digit code.
+        pickup = app.screens["pickup"]
+        yield from ds.mark_ready(app, d, t.prepaid["number"])
+        d.tap("order_hand_over")
+        yield d.until(ds.popup("EntryPopup"), 5, "the pickup code popup")
+        ds.keypad(d, "entry_pad", "000000" if t.prepaid["pickup_secret"] != "000000" else "111111")
+        d.tap("entry_ok")
+        yield d.until(lambda: app.message_kind == "error" and app.message, 10, "a wrong code refused")
+        d.note("wrong_code", app.message)
+        d.tap("order_hand_over")
+        yield d.until(ds.popup("EntryPopup"), 5, "the pickup code popup")
+        ds.keypad(d, "entry_pad", t.prepaid["pickup_secret"])
+        d.tap("entry_ok")
+        yield d.until(lambda: pickup.last_handed == t.prepaid["number"], 15, "the prepaid handover")
+
         # The web order comes back in part: looked up at central now.
         app.go("returns")
         yield d.until(ds.on_screen(app, "returns"), 10, "returns")
@@ -211,6 +226,8 @@ def check_full_shift(t) -> dict:
         notes["order_status"] = conn.execute("SELECT status FROM orders WHERE number = ?",
                                              (t.pickup["number"],)).fetchone()[0]
         notes["shift_closed"] = conn.execute("SELECT closed_at IS NOT NULL FROM shifts").fetchone()[0]
+        notes["prepaid_status"] = conn.execute("SELECT status FROM orders WHERE number = ?",
+                                               (t.prepaid["number"],)).fetchone()[0]
     finally:
         conn.close()
     agent = Agent(t.db)  # one more cycle: the close and the Z report's events too
@@ -251,6 +268,7 @@ def test_a_full_shift_at_the_till(tmp_path, central_template):
     assert {"sale", "return", "shift", "order_status", "pickup"} <= set(n["kinds"])
     assert {"refund", "approval_denied", "suspend_sale", "resume_sale", "sign_in"} <= set(n["audit"])
     assert n["order_status"] == "collected" and n["central_order"] == "collected"
+    assert n["prepaid_status"] == "collected" and n["wrong_code"]
     assert n["shift_closed"] == 1
     assert n["outbox_after"] == {"acked": sum(n["outbox"].values())}, "every event delivered, none refused"
     assert n["central_events"] == sum(n["outbox"].values())

@@ -310,3 +310,16 @@ def test_devices_are_rebuilt_from_the_configuration(till):
     assert till.rebuild_device("drawer") is None  # not configured
     with pytest.raises(ServiceError):
         till.rebuild_device("toaster")
+
+
+def test_ready_orders_past_their_pickup_time_are_listed_and_put_back(store_path, people):
+    later = PosServices(store_path, clock=lambda: NOW + 30 * 86400)
+    try:
+        overdue = later.overdue_orders()
+        assert overdue and all(o.status == "ready" for o in overdue)
+        back = later.set_order_status(overdue[0].id, "expired", people["cashier"])
+        assert back.status == "expired"
+        assert overdue[0].id not in {o.id for o in later.overdue_orders()}
+        assert any(o.id == back.id for o in later.pickup_orders())  # still listed, to restock
+    finally:
+        later.close()
