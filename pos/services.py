@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from retail import keys, loyalty, outbox, returns, sales, shifts, staff
+from retail import loyalty, outbox, returns, sales, shifts, staff
 from retail import orders as retail_orders
 from retail.cart import Cart, CartError
 from retail.money import MILLI, vat_included
