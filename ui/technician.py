@@ -140,11 +140,14 @@ class TechnicianServices:
         return f"{type(result).__name__}: {fields}"
 
     def identity(self) -> dict:
+        """The registered identity; before registration the central URL the app was started with."""
         conn = self._conn()
         try:
-            return {k: get(conn, k) or "" for k in ("store_id", "terminal_id", "terminal_kind", "central_url")}
+            ident = {k: get(conn, k) or "" for k in ("store_id", "terminal_id", "terminal_kind", "central_url")}
         finally:
             conn.close()
+        ident["central_url"] = ident["central_url"] or self.central_url or ""
+        return ident
 
     def register(self, central: str, store: str, terminal: str, token: str, kind: str):
         """What ``python -m sync register`` does: identity into the store, token beside it (0600)."""

@@ -42,3 +42,11 @@ def test_scan_test_and_registration(tech, store_path):
     assert (store_path.parent / (store_path.name + ".token")).read_text().strip() == "t" * 20
     with pytest.raises(RegistrationError):
         tech.register("nonsense", "MSK1", "P1", "t" * 20, "pos")
+
+
+def test_before_registration_the_central_url_given_at_start_is_offered(tmp_path):
+    from retail.store import connect
+
+    connect(tmp_path / "new.db").close()
+    tech = TechnicianServices(tmp_path / "new.db", central_url="http://hq:8700")
+    assert tech.identity() == {"store_id": "", "terminal_id": "", "terminal_kind": "", "central_url": "http://hq:8700"}
