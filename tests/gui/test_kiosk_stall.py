@@ -46,8 +46,7 @@ def _shopper(app, d, done, limit_s: float):
     from kiosk import demo_script as demo
     from kiosk.driving import keyboard_type
 
-    d.tap("touch_to_start")
-    yield demo.wait_screen(d, app, "search")
+    yield from demo.start(app, d)
     screen = app.screens["search"]
     words = ["мол", "хлеб", "сыр", "вода", "кофе", "чай"]
     typed, started = 0, time.monotonic()
