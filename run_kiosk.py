@@ -174,14 +174,18 @@ def compose(args: argparse.Namespace) -> Composition:
         lang = args.lang or get(conn, "language") or "ru"
     finally:
         conn.close()
+    # The configured scanner: a keyboard wedge reads the window's keys, a camera scanner is fed
+    # from a Kivy Camera (--camera picks another camera), a serial scanner reads its port.
     wedge = scanner if isinstance(scanner, KeyboardWedge) else None
-    scanners = [scanner] if scanner is not None and wedge is None else []
-    camera_scanner = CameraScanner(f"camera:{args.camera}") if args.camera is not None else None
-    if camera_scanner is not None and any(isinstance(s, CameraScanner) for s in scanners):
-        camera_scanner = next(s for s in scanners if isinstance(s, CameraScanner))
-        scanners.remove(camera_scanner)
+    camera_scanner = scanner if isinstance(scanner, CameraScanner) else None
+    scanners = [scanner] if scanner is not None and wedge is None and camera_scanner is None else []
+    camera_index = args.camera
+    if camera_scanner is not None and camera_index is None:
+        camera_index = int(camera_scanner.source.rpartition(":")[2] or 0)
+    elif camera_scanner is None and camera_index is not None:
+        camera_scanner = CameraScanner(f"camera:{camera_index}")
     app = KioskApp(services, idle_seconds=args.idle, scanners=scanners, wedge=wedge,
-                   camera_scanner=camera_scanner, camera_index=args.camera,
+                   camera_scanner=camera_scanner, camera_index=camera_index,
                    kiosk_mode=args.fullscreen and not args.script, technician=technician, lang=lang)
     app.default_lang = lang
     app.started_at = STARTED

@@ -566,10 +566,6 @@ class KioskServices(TerminalServices):
         return BasketView(priced, tuple(lines), priced.subtotal, priced.discount_total, priced.total,
                           self._savings(priced, lang), all(here.values()) if here else True)
 
-    def add_to_cart(self, cart: Cart, sku: str, qty_milli: int = MILLI) -> None:
-        """Put ``sku`` in ``cart`` at its shelf price (a copy: the caller swaps it in on the UI thread)."""
-        self.offer(sku).add_to(cart, qty_milli)
-
     # ---------------------------------------------------------------- signed basket codes
 
     def basket_code(self, cart: Cart, ttl_s: int = HANDOFF_TTL_S) -> str:
