@@ -800,10 +800,14 @@ class KioskServices(TerminalServices):
         """A scanned or typed card; errors name the masked card and what to do."""
         from retail.loyalty import CardBlocked, LoyaltyError, check_card_number
 
+        digits = "".join((number or "").split())
         try:
             check_card_number(number)
         except LoyaltyError:
-            raise ServiceError("This card number is not right: it is 13 digits; check it or scan the card") from None
+            if len(digits) != 13 or not digits.isdigit():
+                raise ServiceError("A card number has 13 digits; you typed {n}", n=len(digits)) from None
+            raise ServiceError("This card number has a typo: its last digit does not fit; check the number "
+                               "or scan the card") from None
         try:
             return self.loyalty_card(number, lang)
         except CardBlocked:

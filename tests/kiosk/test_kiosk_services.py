@@ -343,8 +343,8 @@ def test_cards_are_checked_before_look_up(services, chain):
     assert view.account.first_name == "Анна" and view.account.card_masked.endswith(anna["cards"][0]["number"][-4:])
     blocked = next(c["number"] for c in olga["cards"] if c["blocked"])
     for number, words in ((anna["cards"][0]["number"][:-1] + "0" if not anna["cards"][0]["number"].endswith("0")
-                           else anna["cards"][0]["number"][:-1] + "1", "not right"),
-                          ("12345", "not right"), (blocked, "blocked"), (make_ean13("290000000001"), "not known")):
+                           else anna["cards"][0]["number"][:-1] + "1", "typo"),
+                          ("12345", "13 digits"), (blocked, "blocked"), (make_ean13("290000000001"), "not known")):
         with pytest.raises(ServiceError) as caught:
             services.identify(number)
         assert words in caught.value.message, (number, caught.value.message)
