@@ -145,7 +145,7 @@ def register(central_db: Path, url: str, terminal: str, kind: str) -> Path:
                    "--terminal", terminal, "--kind", kind).strip().splitlines()[-1]
     db = DEMO / f"{STORE}-{terminal}.db"
     python("-m", "sync", "register", "--db", str(db), "--central", url, "--store", STORE, "--terminal", terminal,
-           "--token", token, "--kind", kind)
+           f"--token={token}", "--kind", kind)  # a token may start with "-"
     say(f"registered {kind} {terminal} of {STORE}: {db.relative_to(ROOT)}")
     return db
 
@@ -162,7 +162,7 @@ def web_order(central_db: Path, url: str) -> dict:
     finally:
         conn.close()
     token = python("-m", "central", "channel", "add", "--db", str(central_db), "--label", "demo-shop").strip()
-    out = python("-m", "central", "web-order", "--url", url, "--token", token, "--item", f"{sku}:2",
+    out = python("-m", "central", "web-order", "--url", url, f"--token={token}", "--item", f"{sku}:2",
                  "--pickup", STORE, "--name", "Ольга Иванова", "--phone", "+7 916 555-44-33", "--pay-on-pickup",
                  "--json")
     order = json.loads(out)
