@@ -45,6 +45,7 @@ def tap_and_type(shots_dir):
     from ui.driver import run_scenario
 
     def scenario(app, d):
+        yield d.until(lambda: d.find("plus") is not None and d.get("plus").y > 0, 10, "the first layout")
         d.tap("plus")
         d.tap("plus")
         yield d.until(lambda: app.taps == 2, 5, "two taps")

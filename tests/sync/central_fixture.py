@@ -226,7 +226,7 @@ def terminals(tmp_path, central):
         db = tmp_path / f"{store}-{terminal}.db"
         kind = "kiosk" if terminal.startswith("K") else "pos"
         code = main(["register", "--db", str(db), "--central", url or central.url, "--store", store,
-                     "--terminal", terminal, "--token", token or central.token(store, terminal), "--kind", kind])
+                     "--terminal", terminal, f"--token={token or central.token(store, terminal)}", "--kind", kind])
         assert code == 0
         t = Terminal(db, store, terminal, url or central.url)
         made.append(t)
