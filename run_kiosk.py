@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
-import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from ui.launch import Composition, start_agent
 
 STARTED = time.monotonic()
 ROOT = Path(__file__).resolve().parent
@@ -68,60 +67,6 @@ def configure_kivy(fullscreen: bool, size: tuple[int, int] = WINDOW) -> None:
     Config.set("input", "mouse", "mouse,multitouch_on_demand")  # no red dots from right clicks
     Config.set("kivy", "exit_on_escape", "0")                   # kiosk mode: Escape does not quit
     Config.set("kivy", "keyboard_mode", "system")              # our own keyboard, never Kivy's VKeyboard
-
-
-@dataclass
-class Composition:
-    """Everything :func:`compose` started, so it can be stopped in order."""
-
-    app: object
-    services: object
-    queue: object = None
-    payment: object = None
-    agent: subprocess.Popen | None = None
-    problems: list[str] = field(default_factory=list)
-
-    def close(self) -> None:
-        if self.agent is not None and self.agent.poll() is None:
-            self.agent.send_signal(signal.SIGTERM)
-            try:
-                self.agent.wait(10)
-            except subprocess.TimeoutExpired:
-                self.agent.kill()
-                self.agent.wait(5)
-        if self.queue is not None:
-            self.queue.close()
-        close = getattr(self.payment, "close", None)
-        if close is not None:
-            close()
-        self.services.close()
-
-
-AGENT_NICE = 19  # the agent is background work: the shopper's screen gets the CPU first
-
-
-def _lower_priority() -> None:
-    try:
-        os.nice(AGENT_NICE)
-    except OSError:  # not allowed here: the agent runs at normal priority
-        pass
-
-
-def start_agent(db: Path) -> subprocess.Popen:
-    """The sync agent as a child process (its output in ``<db>.agent.log``); it runs until the app ends it.
-
-    It runs at a lower CPU priority (``nice``): a full catalogue load is minutes of CPU work
-    that can wait a few milliseconds, a finger on the screen cannot. The app and the agent
-    share nothing but the database (WAL: the app's reads never wait for the agent's writes).
-    """
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    log_file = open(Path(str(db) + ".agent.log"), "ab")  # noqa: SIM115  (the child keeps it)
-    try:
-        return subprocess.Popen([sys.executable, "-m", "sync", "run", "--db", str(db)], cwd=ROOT, env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                preexec_fn=_lower_priority if os.name == "posix" else None)
-    finally:
-        log_file.close()
 
 
 def build_devices(db: Path):

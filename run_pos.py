@@ -20,13 +20,12 @@ import argparse
 import json
 import logging
 import os
-import signal
-import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from ui.launch import Composition, start_agent
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "var" / "terminal-pos.db"
@@ -69,45 +68,6 @@ def configure_kivy(fullscreen: bool = False, size: tuple[int, int] = WINDOW) -> 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("input", "mouse", "mouse,multitouch_on_demand")
     Config.set("kivy", "exit_on_escape", "0")
-
-
-@dataclass
-class Composition:
-    """Everything ``compose`` started, so it can be stopped in order."""
-
-    app: object
-    services: object
-    queue: object = None
-    payment: object = None
-    agent: subprocess.Popen | None = None
-    problems: list[str] = field(default_factory=list)
-
-    def close(self) -> None:
-        if self.agent is not None and self.agent.poll() is None:
-            self.agent.send_signal(signal.SIGTERM)
-            try:
-                self.agent.wait(10)
-            except subprocess.TimeoutExpired:
-                self.agent.kill()
-                self.agent.wait(5)
-        if self.queue is not None:
-            self.queue.close()
-        close = getattr(self.payment, "close", None)
-        if close is not None:
-            close()
-        self.services.close()
-
-
-def start_agent(db: Path) -> subprocess.Popen:
-    """The sync agent as a child process; it runs until the app ends it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    log_path = Path(str(db) + ".agent.log")
-    log_file = open(log_path, "ab")  # noqa: SIM115  (handed to the child; closed when it exits)
-    try:
-        return subprocess.Popen([sys.executable, "-m", "sync", "run", "--db", str(db)], cwd=ROOT, env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    finally:
-        log_file.close()
 
 
 def build_devices(db: Path, printer_spec: str | None):
