@@ -8,6 +8,10 @@ movement, stock movements, loyalty events, and the ``sale`` outbox event carryin
 it. A failure anywhere rolls everything back, the receipt number included, so numbers
 stay gapless and central never hears of half a sale.
 
+A sale that pays for an order (``order_id``: payment taken at click-and-collect handover)
+moves no stock: the order's goods were reserved when it was placed and leave the shelf
+with its ``pickup`` event, so moving them here as well would count them out twice.
+
 Retries are safe: the caller makes the sale id (UUIDv7) before the first attempt and
 passes it again after a crash or timeout; a sale id that is already committed returns
 the committed sale instead of a second one (Odoo POS's duplicate orders after timeouts
@@ -297,7 +301,8 @@ def _write_sale(conn, sale_id, cart, rows, staff_id, shift_id, customer, order_i
         line_rows.append((sale_id, line.line_no, line.sku, by_no[line.line_no], line.qty_milli, unit_price,
                           pl.base_amount, pl.discount, pl.amount, line.vat_rate_bp, pl.vat_amount,
                           json.dumps(adjustments, ensure_ascii=False)))
-        movements.append({"id": new_id(), "sku": line.sku, "delta_milli": -line.qty_milli})
+        if order_id is None:  # an order's stock leaves with its pickup event, not here
+            movements.append({"id": new_id(), "sku": line.sku, "delta_milli": -line.qty_milli})
     tender_rows = [(new_id(), r) for r in rows]
     loyalty_rows = [{"id": new_id(), "customer_id": customer_id, "kind": kind, "points": points}
                     for kind, points in (("earn", earned), ("redeem", -redeemed)) if account and points]

@@ -316,3 +316,17 @@ def test_any_basket_commits_and_matches_its_event(tmp_path_factory, lines):
     assert event["total"] == sum(l["amount"] for l in event["lines"]) == sale.total
     assert sum(t["amount"] for t in event["tenders"]) == sale.total
     conn.close()
+
+
+def test_paying_for_an_order_moves_no_stock_its_pickup_does(db, shift):
+    """Payment taken at click-and-collect handover: central moves the order's stock on
+    ``pickup``, so the sale must not move it too (it would leave the shelf twice)."""
+    order_sale = _sell(db, shift, order_id="order-1")
+    plain_sale = _sell(db, shift)
+    moved = {sale_id: n for sale_id, n in db.execute(
+        "SELECT ref_id, COUNT(*) FROM stock_movements GROUP BY ref_id")}
+    assert order_sale.id not in moved and moved[plain_sale.id] == 3
+    payloads = {json.loads(p)["sale_id"]: json.loads(p) for (p,) in db.execute(
+        "SELECT payload FROM outbox WHERE kind = 'sale'")}
+    assert payloads[order_sale.id]["movements"] == [] and payloads[order_sale.id]["order_id"] == "order-1"
+    assert len(payloads[plain_sale.id]["movements"]) == 3
