@@ -1,0 +1,1 @@
+"""One module per fault suite, each ending in ``SUITE = Suite(...)`` (found by name, no list to edit)."""
