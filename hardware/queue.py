@@ -44,6 +44,7 @@ from hardware.printing import (CoverOpen, Document, DocumentError, DrawerKick, P
                                PrinterConfig, PrinterError, PrinterOffline, open_drawer,
                                print_document)
 from hardware.receipts.common import LANGS, mark_copy
+from retail import crashpoints
 from retail.store import connect, transaction
 
 log = logging.getLogger("hardware.queue")
@@ -393,6 +394,7 @@ class PrintQueue:
             document = Document([b for b in document if not isinstance(b, DrawerKick)])
         self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'printing', "
                                   "attempts = attempts + 1 WHERE id = ?", (job.id,)))
+        crashpoints.reach("print.sending")
         try:
             result = print_document(document, printer)
         except DocumentError as exc:
@@ -413,6 +415,7 @@ class PrintQueue:
                                       "last_error = ?, error_kind = ? WHERE id = ?",
                                       (message, _error_kind(exc), job.id)))
             return
+        crashpoints.reach("print.sent")
         self._failures = 0
         self._not_before = 0.0
         warning = "; ".join(result.warnings) or None   # e.g. the roll is nearly used up

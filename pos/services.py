@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from retail import loyalty, outbox, returns, sales, shifts, staff
+from retail import crashpoints, loyalty, outbox, returns, sales, shifts, staff
 from retail import orders as retail_orders
 from retail.cart import Cart, CartError
 from retail.money import MILLI, vat_included
@@ -229,6 +229,7 @@ class PosServices(TerminalServices):
         the printer does: a receipt that cannot print waits in the queue for a reprint.
         """
         sale = self.commit_sale(priced, tenders, **commit)
+        crashpoints.reach("sale.committed")
         return sale, self.after_sale(sale, lang)
 
     def after_sale(self, sale: sales.CommittedSale, lang: str = "ru") -> str:

@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from . import loyalty, outbox
+from . import crashpoints, loyalty, outbox
 from .ids import human_number, new_id
 from .inventory import record_movement
 from .loyalty import Account
@@ -256,6 +256,7 @@ def commit_sale(conn: sqlite3.Connection, priced_cart: PricedCart, tenders: Iter
         else:
             _write_sale(conn, sale_id, priced_cart, rows, staff_id, shift_id, customer, order_id, now,
                         names, points_online)
+            crashpoints.reach("sale.writing")
     return get_sale(conn, sale_id)
 
 

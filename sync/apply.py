@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from retail import catalogue, inventory, prices
+from retail import catalogue, crashpoints, inventory, prices
 from retail.keys import put_key
 from retail.store import transaction
 from retail.store.settings import put as put_setting
@@ -453,6 +453,7 @@ def apply_page(conn: sqlite3.Connection, feed: str, page: Any, *, terminal_id: s
                 "version = excluded.version, included_seq = excluded.included_seq, rows = feed_state.rows + ?, "
                 "last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL",
                 (feed, nxt, version, included, len(written), now, len(written)))
+            crashpoints.reach("apply.page")
     except PageRejected as exc:
         record_error(conn, feed, str(exc), now)
         raise

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from retail import outbox
+from retail import crashpoints, outbox
 from retail.store import transaction
 
 from .client import CentralClient
@@ -94,6 +94,7 @@ def _record(conn: sqlite3.Connection, events: list[outbox.Event], answer: dict, 
             elif status == "deferred":
                 report.deferred += 1
                 deferred = True
+        crashpoints.reach("push.recording")
     if type(answer.get("acked_through")) is int:
         report.acked_through = answer["acked_through"]
     return deferred
@@ -121,6 +122,7 @@ def _blame(conn: sqlite3.Connection, client: CentralClient, event: outbox.Event,
 def _send(conn, client: CentralClient, events: list[outbox.Event], report: PushReport, max_attempts: int,
           now: Callable[[], float]) -> bool:
     """Send ``events``, splitting on 5xx/413; returns True when the run must stop (deferred)."""
+    crashpoints.reach("push.sending")
     try:
         answer = client.post_events([wire(e) for e in events])
     except (ServerError, TooLarge) as exc:
@@ -131,6 +133,7 @@ def _send(conn, client: CentralClient, events: list[outbox.Event], report: PushR
         if _send(conn, client, events[:half], report, max_attempts, now):
             return True
         return _send(conn, client, events[half:], report, max_attempts, now)
+    crashpoints.reach("push.answered")
     report.batches += 1
     report.sent += len(events)
     return _record(conn, events, answer, report, max_attempts, int(now()))
