@@ -14,7 +14,8 @@ printer's status first:
   wait behind it: receipts come out in the order they were made.
 * a power cut or a crash: the rows are on disk; a new queue prints what is still queued,
   and a job found ``printing`` (the process died mid-job) is queued again. A receipt
-  printed twice is better than one lost.
+  printed twice is better than one lost. Jobs an earlier run left behind print without
+  their drawer kick: the till starting again must not pop the drawer.
 * a document that can never print (damaged row): ``failed``, and the queue moves on.
 * printed, but the printer warned (the roll is nearly used up): ``printed`` with the
   warning in ``last_error`` and ``error_kind`` ``warning``, for the till to show.
@@ -188,12 +189,15 @@ class PrintQueue:
         self._thread: threading.Thread | None = None
         self._failures = 0
         self._not_before = 0.0
+        self._seq_at_start = 0    # jobs up to this one were queued before this queue started
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> "PrintQueue":
         if self._thread is not None:
             raise QueueError("the print queue is already running")
+        with self._db:   # here, not in the thread: a job queued right after start() is this run's
+            self._seq_at_start = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM print_jobs").fetchone()[0]
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="print-queue", daemon=True)
         self._thread.start()
@@ -390,7 +394,10 @@ class PrintQueue:
                                       (str(exc), job.id)))
             return
         kicks = any(isinstance(block, DrawerKick) for block in document)
-        if job.attempts > 0 and kicks:  # the sale's moment has passed: never pop the drawer later
+        # The sale's moment has passed - a retry, or a job an earlier run of the till left
+        # queued when it died: never pop the drawer later.
+        if kicks and (job.attempts > 0 or job.seq <= self._seq_at_start):
+            kicks = False
             document = Document([b for b in document if not isinstance(b, DrawerKick)])
         self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'printing', "
                                   "attempts = attempts + 1 WHERE id = ?", (job.id,)))
@@ -406,7 +413,7 @@ class PrintQueue:
             if not isinstance(exc, PrinterError):
                 log.exception("print queue: unexpected error printing %s", job.id)
             message = str(exc)
-            if job.attempts == 0 and kicks and isinstance(exc, (PaperOut, CoverOpen)):
+            if kicks and isinstance(exc, (PaperOut, CoverOpen)):
                 message += self._kick_anyway(printer)
             self._failures += 1
             delay = self._backoff[min(self._failures, len(self._backoff)) - 1]

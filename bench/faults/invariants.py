@@ -14,7 +14,9 @@ comes back as one sentence; an empty list means nothing was lost, doubled or dam
 * central's stock movements and loyalty entries from this terminal's events are the
   terminal's own, once each (same ids and figures), and central's on-hand moved by
   exactly the movements it recorded since :func:`baseline`;
-* optionally (tills that print): every sale has its receipt in the print queue.
+* optionally (tills that print): those sales have their receipt in the print queue;
+* optionally (after feed faults): the terminal's catalogue, prices, barcodes and
+  customers are central's, row for row (:func:`feeds_match`).
 """
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ def _gapless(numbers: list[int]) -> str | None:
 
 
 def _local(conn: sqlite3.Connection, store: str, terminal: str, committed: Iterable[str],
-           converged: bool, receipts: bool) -> list[str]:
+           converged: bool, receipts: set[str]) -> list[str]:
     broken = []
     check = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if check != "ok":
@@ -100,11 +102,12 @@ def _local(conn: sqlite3.Connection, store: str, terminal: str, committed: Itera
             broken.append(f"the outbox did not drain: {counts.get('pending', 0)} pending, "
                           f"{counts.get('dead', 0)} dead letters")
     if receipts:
-        missing = conn.execute("SELECT s.number FROM sales s LEFT JOIN print_jobs j ON j.id = 'receipt:' || s.id "
-                               "WHERE j.id IS NULL ORDER BY s.seq").fetchall()
+        missing = [r for r in conn.execute("SELECT s.id, s.number FROM sales s LEFT JOIN print_jobs j "
+                                           "ON j.id = 'receipt:' || s.id WHERE j.id IS NULL ORDER BY s.seq")
+                   if r[0] in receipts]
         if missing:
             broken.append(f"{len(missing)} sales have no receipt in the print queue (nothing to print or "
-                          f"reprint), e.g. {missing[0][0]}")
+                          f"reprint), e.g. {missing[0][1]}")
     return broken
 
 
@@ -201,20 +204,51 @@ def _json(values: list[str]) -> str:
     return json.dumps(values)
 
 
+# (what, central's query for this store, the terminal's query): rows that must be equal.
+FEED_TABLES = (
+    ("products", "SELECT sku, name_ru FROM products", "SELECT sku, name_ru FROM products"),
+    ("prices", "SELECT sku, kind, valid_from, valid_to, price FROM prices WHERE store_id = :store",
+     "SELECT sku, kind, valid_from, valid_to, price FROM prices"),
+    ("barcodes", "SELECT code, sku FROM barcodes", "SELECT code, sku FROM barcodes"),
+    ("categories", "SELECT id FROM categories", "SELECT id FROM categories"),
+    ("brands", "SELECT id FROM brands", "SELECT id FROM brands"),
+    ("customers", "SELECT id FROM customers", "SELECT id FROM customers"),
+)
+
+
+def feeds_match(term: Terminal, central: Central) -> list[str]:
+    """After a full cycle: the reference data the terminal holds is central's, row for row."""
+    broken = []
+    db = central.db()
+    try:
+        for what, theirs, ours in FEED_TABLES:
+            a = {tuple(r) for r in db.execute(theirs, {"store": term.store})}
+            b = {tuple(r) for r in term.conn.execute(ours)}
+            if a != b:
+                broken.append(f"{what} differ from central's: {len(b - a)} rows only here, {len(a - b)} missing "
+                              f"(e.g. {sorted(b - a or a - b)[0]})")
+    finally:
+        db.close()
+    return broken
+
+
 def check(term: Terminal, central: Central, *, committed: Iterable[str] = (), converged: bool = True,
-          before: Baseline | None = None, receipts: bool = False) -> list[str]:
+          before: Baseline | None = None, receipts: Iterable[str] = (), feeds: bool = False) -> list[str]:
     """Every invariant that does not hold between ``term`` and ``central`` now, as sentences.
 
     ``committed``: sale ids the suite saw committed (they must all be there);
     ``converged``: the agent finished a clean cycle since the fault (the outbox must be
     drained and equal central's ledger); ``before``: central's stock before the case
-    (:func:`baseline`); ``receipts``: every sale must have its receipt job queued.
+    (:func:`baseline`); ``receipts``: sale ids (made by a printing till) whose receipt job
+    must be in the queue; ``feeds``: also :func:`feeds_match`.
     """
     conn = term.conn
-    broken = _local(conn, term.store, term.terminal, list(committed), converged, receipts)
+    broken = _local(conn, term.store, term.terminal, list(committed), converged, set(receipts))
     db = central.db()
     try:
         broken += _central(db, conn, term.store, term.terminal, converged, before)
     finally:
         db.close()
+    if feeds:
+        broken += feeds_match(term, central)
     return broken

@@ -20,6 +20,8 @@ never the other way round: suites are product code and run without pytest).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import socket
@@ -309,8 +311,9 @@ def register(directory: Path, central: Central, store: str, terminal: str, *, ur
     db = Path(directory) / f"{store}-{terminal}.db"
     kind = "kiosk" if terminal.startswith("K") else "pos"
     # "--token=..." keeps a token that starts with "-" from being read as an option
-    code = main(["register", "--db", str(db), "--central", url or central.url, "--store", store,
-                 "--terminal", terminal, f"--token={token or central.token(store, terminal)}", "--kind", kind])
+    with contextlib.redirect_stdout(io.StringIO()):   # "registered ..." is for the technician
+        code = main(["register", "--db", str(db), "--central", url or central.url, "--store", store,
+                     "--terminal", terminal, f"--token={token or central.token(store, terminal)}", "--kind", kind])
     if code != 0:
         raise RigError(f"python -m sync register for {store}/{terminal} exited {code}")
     return Terminal(db, store, terminal, url or central.url)
