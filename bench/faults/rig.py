@@ -383,6 +383,36 @@ def converge(term: Terminal, *, attempts: int = 5, timeout: float = 120) -> subp
                    f"{_pending(term)} events pending; {last.stderr.strip()[-400:]}")
 
 
+def converge_running(term: Terminal, *, attempts: int = 5, timeout: float = 60, log: Path | None = None) -> int:
+    """Start the long-running agent (``python -m sync run``) as a supervisor would after a crash,
+    wait until one of its cycles ends clean with nothing pending, then stop it (SIGTERM).
+
+    Each try is a sync request (the manager's "Sync now"), so a failed cycle is followed
+    by another without waiting out the backoff. Returns how many cycles it took; RigError
+    when it never converges or does not stop cleanly.
+    """
+    from sync.state import request_result, request_sync
+
+    agent = start_agent(term, "--interval", "3600", log=log)
+    try:
+        for n in range(1, attempts + 1):
+            rid = request_sync(term.conn, "fault suite")
+            row = wait_for(lambda: (r := request_result(term.conn, rid)) is not None and r["done_at"] and r,
+                           timeout=timeout, what="the running agent to finish a requested cycle")
+            if str(row["result"]).startswith("ok") and not _pending(term):
+                break
+        else:
+            raise RigError(f"the running agent did not converge in {attempts} cycles: {row['result']}, "
+                           f"{_pending(term)} events pending")
+    except BaseException:
+        kill(agent)
+        raise
+    code = stop(agent)
+    if code != 0:
+        raise RigError(f"the running agent exited {code} on SIGTERM instead of 0")
+    return n
+
+
 def _pending(term: Terminal) -> int:
     return term.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 

@@ -13,9 +13,10 @@ history each till builds up over the run is checked every time. A case:
    till (``python -m bench.faults.till_worker``, the real ``PosServices`` and print
    queue on the printer emulator) mid sale, between the sale and its receipt, mid
    print - or at a random moment from outside;
-3. starts the till again (it prints what its queue still holds), lets the agent run
-   clean cycles (``python -m sync once``, what the running agent does next on its own),
-   with no manual help;
+3. starts the till again (it prints what its queue still holds), lets the agent converge
+   with no manual help: either ``python -m sync run`` started again (as the app's
+   launcher does) until a cycle ends clean, then SIGTERM (it must exit 0), or
+   ``python -m sync once`` cycles (what the running agent does next on its own);
 4. checks :func:`bench.faults.invariants.check` (nothing lost or doubled between the
    till, its outbox and central's ledger, stock and points once, numbers gapless, the
    outbox drained, every till sale's receipt queued and printed) and, after feed
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -56,6 +58,7 @@ class Tally:
     duplicates: int = 0          # events central had committed but the terminal had not recorded
     reprinted: int = 0           # receipts that came out twice (killed mid-print)
     unsure: int = 0              # sales begun but not reported committed before the kill
+    by_running: int = 0          # cases where `sync run` started again converged (else `sync once`)
 
 
 class CrashRun:
@@ -98,7 +101,11 @@ class CrashRun:
                 self.report.found(f"{where}: {problem}")
         self.tally.duplicates += self._unrecorded(t)
         try:
-            rig.converge(t.term)
+            if self.rng.random() < 0.5:   # the supervisor starts the agent again; it syncs at once
+                rig.converge_running(t.term)
+                self.tally.by_running += 1
+            else:                          # or its next cycle: one `sync once`
+                rig.converge(t.term)
         except rig.RigError as exc:
             self.report.found(f"{where}: {exc}")
             return
@@ -236,8 +243,12 @@ def run(ctx: Context, report: Report) -> None:
         for n in range(ctx.cases(len(KINDS) + 4, 1000)):
             kind = KINDS[n] if n < len(KINDS) else ctx.rng.choice(KINDS)
             crash.case(n, kind)
+            if ctx.long and (n + 1) % 50 == 0:
+                print(f"crash: {n + 1} cases, {len(report.findings)} findings", file=sys.stderr, flush=True)
         t = crash.tally
         report.note(f"{t.fired} armed crash points fired, {t.not_reached} runs ended before theirs")
+        report.note(f"{t.by_running} cases converged by the restarted long-running agent, the rest by one "
+                    f"`sync once` cycle after another")
         report.note(f"{t.unsure} sales were begun but not seen committed when the till died")
         report.note(f"{t.reprinted} receipts came out twice after a kill mid-print (by design: twice, never lost)")
         sales = sum(len(x.committed) for x in crash.tills)
