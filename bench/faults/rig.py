@@ -28,6 +28,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -43,6 +44,9 @@ PYTHON = sys.executable
 SEED = {"skus": 60, "stores": 2, "customers": 12, "seed": 7}
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 ENV.pop(CRASH_ENV, None)
+# Children are started by the thousand: let them keep compiled modules (outside the tree).
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+ENV.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "vitrina-faults-pycache"))
 # The terminals every template has: (store index, terminal, kind).
 BASE_TERMINALS = ((0, "P1", "pos"), (0, "K1", "kiosk"), (1, "P1", "pos"))
 
@@ -393,10 +397,12 @@ def converge_running(term: Terminal, *, attempts: int = 5, timeout: float = 60, 
     """
     from sync.state import request_result, request_sync
 
+    rid = request_sync(term.conn, "fault suite")    # asked before it starts: its first cycle answers
     agent = start_agent(term, "--interval", "3600", log=log)
     try:
         for n in range(1, attempts + 1):
-            rid = request_sync(term.conn, "fault suite")
+            if n > 1:
+                rid = request_sync(term.conn, "fault suite")
             row = wait_for(lambda: (r := request_result(term.conn, rid)) is not None and r["done_at"] and r,
                            timeout=timeout, what="the running agent to finish a requested cycle")
             if str(row["result"]).startswith("ok") and not _pending(term):
