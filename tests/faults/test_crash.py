@@ -9,4 +9,4 @@ pytestmark = pytest.mark.faults
 def test_crash_quick(tmp_path):
     report = run_quick("crash", tmp_path)
     kinds = {k.split(":")[0] for k in report.attempts}
-    assert kinds == {"agent", "till"} and len(report.attempts) == 10   # every chosen point and random
+    assert kinds == {"agent", "till", "both"} and len(report.attempts) == 11   # every chosen point and random

@@ -12,7 +12,8 @@ history each till builds up over the run is checked every time. A case:
    committed a push but before the agent recorded the answer, while recording it; a
    till (``python -m bench.faults.till_worker``, the real ``PosServices`` and print
    queue on the printer emulator) mid sale, between the sale and its receipt, mid
-   print - or at a random moment from outside;
+   print - or at a random moment from outside; or both, selling and syncing at once
+   (``both:random``: the agent applies a feed again while the till commits sales);
 3. starts the till again (it prints what its queue still holds), lets the agent converge
    with no manual help: either ``python -m sync run`` started again (as the app's
    launcher does) until a cycle ends clean, then SIGTERM (it must exit 0), or
@@ -38,7 +39,7 @@ from retail import loyalty
 AGENT_POINTS = ("push.sending", "push.answered", "push.recording", "apply.page")
 TILL_POINTS = ("sale.writing", "sale.committed", "print.sending", "print.sent")
 KINDS = tuple(f"agent:{p}" for p in AGENT_POINTS) + ("agent:random",) + \
-    tuple(f"till:{p}" for p in TILL_POINTS) + ("till:random",)
+    tuple(f"till:{p}" for p in TILL_POINTS) + ("till:random", "both:random")
 # Feeds a case may start again from "" (the ones with rows in the small chain).
 RESYNC_FEEDS = ("staff", "catalogue", "prices", "promotions", "inventory", "customers")
 
@@ -95,7 +96,11 @@ class CrashRun:
             from hardware.emulator.escpos_printer import EscposPrinterEmulator
 
             with EscposPrinterEmulator(port=0) as printer:   # one per case: its pages are this case's
-                made = self.till_case(t, point, n, printer)
+                if who == "both":
+                    feeds = True
+                    made = self.both_case(t, n, printer)
+                else:
+                    made = self.till_case(t, point, n, printer)
                 problem = self.restart_till(t, printer, made)
             if problem:
                 self.report.found(f"{where}: {problem}")
@@ -155,14 +160,35 @@ class CrashRun:
         self._count(out.returncode)
         return resync
 
+    def both_case(self, t: Till, n: int, printer) -> list[str]:
+        """The till sells while the agent syncs (a feed being fetched again); kill both at random."""
+        from sync.apply import start_resync
+
+        start_resync(t.term.conn, self.rng.choice(RESYNC_FEEDS), int(time.time()))
+        agent = rig.start_agent(t.term, "--interval", "0.3", "--push-batch", str(self.rng.randint(1, 4)),
+                                "--page-limit", str(self.rng.randint(3, 25)))
+        till_proc = self._till(t, printer, self.rng.randint(2, 6), None)
+        first, second = (till_proc, agent) if self.rng.random() < 0.5 else (agent, till_proc)
+        time.sleep(self.rng.uniform(0.6, 2.0))
+        rig.kill(first)
+        time.sleep(self.rng.uniform(0.0, 0.6))
+        rig.kill(second)
+        out, err = till_proc.communicate(timeout=30)
+        if till_proc.returncode not in (0, -9):
+            self.report.found(f"case {n} (both:random): the till exited {till_proc.returncode}: {err.strip()[-300:]}")
+        return self._read(t, out)
+
+    def _till(self, t: Till, printer, sales: int, crash: str | None) -> subprocess.Popen:
+        cmd = [rig.PYTHON, "-m", "bench.faults.till_worker", "--db", str(t.term.db_path), "--printer",
+               printer.spec, "--sales", str(sales), "--seed", str(self.rng.randrange(2**31))]
+        return subprocess.Popen(cmd, cwd=rig.ROOT, env=rig.child_env(crash), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
     def till_case(self, t: Till, point: str, n: int, printer) -> list[str]:
         """Sell on a till process and kill it; returns the sale ids it began."""
         sales = self.rng.randint(1, 3)
-        cmd = [rig.PYTHON, "-m", "bench.faults.till_worker", "--db", str(t.term.db_path), "--printer",
-               printer.spec, "--sales", str(sales), "--seed", str(self.rng.randrange(2**31))]
         crash = None if point == "random" else f"{point}:{self.rng.randint(1, sales)}"
-        proc = subprocess.Popen(cmd, cwd=rig.ROOT, env=rig.child_env(crash), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = self._till(t, printer, sales, crash)
         if point == "random":
             time.sleep(self.rng.uniform(0.5, 1.8))
             rig.kill(proc)
