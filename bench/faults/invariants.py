@@ -92,6 +92,21 @@ def _local(conn: sqlite3.Connection, store: str, terminal: str, committed: Itera
     for name, used in (("receipt", max((s for s, _ in sales.values()), default=0)), ("shift", max(shifts, default=0))):
         if counters.get(name, 0) != used:
             broken.append(f"the {name} counter stands at {counters.get(name, 0)} but {used} was the last used")
+    # Each sale moved its goods and its points exactly once on the terminal too.
+    moved_wrong = conn.execute(
+        "SELECT s.number FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.order_id IS NULL "
+        "GROUP BY s.id, l.sku HAVING SUM(l.qty_milli) != -(SELECT COALESCE(SUM(m.delta_milli), 0) "
+        "FROM stock_movements m WHERE m.ref_id = s.id AND m.sku = l.sku) LIMIT 1").fetchone()
+    if moved_wrong:
+        broken.append(f"the stock movements of sale {moved_wrong[0]} do not add up to its lines (moved twice or "
+                      f"not at all)")
+    points_wrong = conn.execute(
+        "SELECT s.number FROM sales s WHERE s.kind = 'sale' AND (s.points_earned != (SELECT COALESCE(SUM(points), 0) "
+        "FROM loyalty_events e WHERE e.sale_id = s.id AND e.kind = 'earn') OR -s.points_redeemed != "
+        "(SELECT COALESCE(SUM(points), 0) FROM loyalty_events e WHERE e.sale_id = s.id AND e.kind = 'redeem')) "
+        "LIMIT 1").fetchone()
+    if points_wrong:
+        broken.append(f"the loyalty events of sale {points_wrong[0]} do not match its points earned and redeemed")
     unlinked = conn.execute("SELECT COUNT(*) FROM sales s LEFT JOIN outbox o ON o.seq = s.outbox_seq "
                             "WHERE o.seq IS NULL").fetchone()[0]
     if unlinked:

@@ -111,3 +111,15 @@ def test_a_damaged_terminal_file_fails_integrity(tmp_path, central, pair):
     t.conn.execute("INSERT INTO sale_lines(sale_id, line_no, sku, name, qty_milli, unit_price, base_amount, discount, "
                    "amount, vat_rate_bp, vat_amount) VALUES ('nope', 1, 'x', 'x', 1, 1, 1, 0, 1, 0, 0)")
     assert any("dangling foreign keys" in f for f in invariants.check(t, central))
+
+
+def test_goods_or_points_moved_twice_on_the_terminal(central, pair):
+    t, _, ids = pair
+    t.conn.execute("INSERT INTO stock_movements(id, sku, delta_milli, reason, ref_id, outbox_seq, at) "
+                   "SELECT id || 'x', sku, delta_milli, reason, ref_id, outbox_seq, at FROM stock_movements "
+                   "WHERE ref_id = ?", (ids[1],))
+    assert any("do not add up to its lines" in f for f in invariants.check(t, central))
+    t.conn.execute("INSERT INTO loyalty_events(id, customer_id, kind, points, sale_id, outbox_seq, at) "
+                   "SELECT id || 'x', customer_id, kind, points, sale_id, outbox_seq, at FROM loyalty_events "
+                   "WHERE sale_id = ?", (ids[0],))
+    assert any("do not match its points" in f for f in invariants.check(t, central))
