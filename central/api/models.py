@@ -18,7 +18,8 @@ class _In(BaseModel):
 
 
 class EventIn(_In):
-    seq: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    # 2**53: the largest integer every JSON reader keeps exactly (2**62 read as a float was 2**62 + 96)
+    seq: Annotated[StrictInt, Field(ge=1, le=2**53)]
     id: Id
     kind: Annotated[StrictStr, Field(min_length=1, max_length=32)]
     payload: dict[str, Any]
@@ -30,6 +31,12 @@ class EventsBatch(_In):
     store: Annotated[StrictStr, Field(min_length=1, max_length=12)]
     terminal: Annotated[StrictStr, Field(min_length=1, max_length=12)]
     events: Annotated[list[EventIn], Field(max_length=5000)]
+
+
+class Error(BaseModel):
+    """Every refusal: one sentence saying what was wrong and what to do."""
+
+    detail: str
 
 
 class EventResult(BaseModel):

@@ -9,9 +9,19 @@ from ..ingest import Incoming, ingest
 from ..storage import feeds, orders, transaction, versions
 from ..storage.terminals import Principal
 from . import auth
-from .models import EventsAnswer, EventsBatch, FeedPage, Health, OrderOut, WebOrderIn, WebOrderOut
+from .models import Error, EventsAnswer, EventsBatch, FeedPage, Health, OrderOut, WebOrderIn, WebOrderOut
 
 router = APIRouter(prefix="/api/v1")
+
+
+def refusals(*statuses: int, **described: str) -> dict:
+    """The error answers a route may give, each ``{"detail": "..."}`` (:class:`Error`), for the OpenAPI
+    description; 422 (a malformed request) and 503 (central's database busy) can come from any route."""
+    text = {400: "the body is not JSON (or not UTF-8)", 401: "missing, unknown or revoked token", 403: "the token may not do this",
+            404: "no such thing", 409: "conflicts with what central holds", 410: "gone",
+            413: "body too large", 422: "malformed request", 503: "central's database is busy; retry"}
+    text.update({int(k.lstrip("s")): v for k, v in described.items()})
+    return {s: {"model": Error, "description": text[s]} for s in (*statuses, 422, 503)}
 
 
 def _now(request: Request) -> int:
@@ -27,7 +37,7 @@ def health(request: Request) -> dict:
 
 
 @router.get("/stores/{store}/feeds/{feed}", response_model=FeedPage, tags=["feeds"],
-            responses={401: {}, 403: {}, 404: {}, 410: {"description": "cursor older than the tombstone horizon"}})
+            responses=refusals(401, 403, 404, 410, s410="cursor older than the tombstone horizon: start again from ''"))
 def feed_page(request: Request, store: str = Path(max_length=12), feed: str = Path(max_length=32),
               cursor: str = Query("", max_length=20, description="next_cursor of the previous page; empty to start"),
               limit: int = Query(feeds.DEFAULT_LIMIT, ge=1, le=feeds.MAX_LIMIT),
@@ -42,7 +52,7 @@ def feed_page(request: Request, store: str = Path(max_length=12), feed: str = Pa
 
 
 @router.post("/events", response_model=EventsAnswer, response_model_exclude_none=True, tags=["events"],
-             responses={401: {}, 403: {}, 413: {}, 422: {}})
+             responses=refusals(400, 401, 403, 413))
 def post_events(request: Request, batch: EventsBatch, who: Principal = Depends(auth.terminal)) -> dict:
     """Events of one terminal, applied in ``seq`` order, each with its ledger row."""
     if (batch.store, batch.terminal) != (who.store_id, who.terminal_id):
@@ -58,7 +68,8 @@ def post_events(request: Request, batch: EventsBatch, who: Principal = Depends(a
     return {"results": [a.as_json() for a in answers], "acked_through": acked, "server_time": now}
 
 
-@router.get("/stores/{store}/orders/{number}", response_model=OrderOut, tags=["orders"])
+@router.get("/stores/{store}/orders/{number}", response_model=OrderOut, tags=["orders"],
+            responses=refusals(401, 403, 404))
 def order_by_number(request: Request, store: str = Path(max_length=12), number: str = Path(max_length=64),
                     who: Principal = Depends(auth.terminal)) -> dict:
     """Any order of the chain by its number (or id): a till returning a web order asks this."""
@@ -70,7 +81,8 @@ def order_by_number(request: Request, store: str = Path(max_length=12), number: 
     return {"order": order, "server_time": _now(request)}
 
 
-@router.post("/web/orders", response_model=WebOrderOut, status_code=201, tags=["web"])
+@router.post("/web/orders", response_model=WebOrderOut, status_code=201, tags=["web"],
+             responses=refusals(400, 401, 403, 404, 409, 413))
 def web_order(request: Request, body: WebOrderIn, who: Principal = Depends(auth.channel)) -> dict:
     """Place a web (or app) order for home delivery or click-and-collect, as the online shop does."""
     order = weborders.WebOrder(
