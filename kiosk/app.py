@@ -30,6 +30,7 @@ from kivy.uix.modalview import ModalView
 
 from retail.cart import Cart, CartError
 from retail.money import MILLI
+from retail.store import StoreError
 
 from ui.app import TerminalApp
 from ui.services import CardScanned, CodeScanned, ProductOffer, ScanProblem, ServiceError
@@ -260,7 +261,7 @@ class KioskApp(TerminalApp):
             return self.tr(exc.message, **exc.params)
         if isinstance(exc, ScanProblem):
             return self.tr(exc.message, **exc.params)
-        if isinstance(exc, (ValueError, CartError)):
+        if isinstance(exc, (ValueError, CartError, StoreError)):
             return self.tr(str(exc))
         log.error("kiosk: unexpected error", exc_info=exc)
         return self.tr("Something went wrong; please try again or ask a member of staff")

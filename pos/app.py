@@ -182,7 +182,7 @@ class PosApp(TerminalApp):
         if isinstance(exc, ServiceError):
             return self.tr(exc.message, **exc.params)
         if isinstance(exc, (ValueError, RuntimeError, OSError)) and str(exc):
-            return str(exc)
+            return self.tr(str(exc))   # domain messages are catalogue keys where they have a translation
         log.error("unexpected error", exc_info=exc)
         return self.tr("Something went wrong: {error}", error=f"{type(exc).__name__}: {exc}")
 

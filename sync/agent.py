@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retail.store import connect
+from retail.store import StoreError, connect
 
 from . import identity, state
 from .backoff import Backoff
@@ -198,10 +198,11 @@ class Agent:
                             code = EXIT_STOPPED
                             break
                         continue
-                except sqlite3.OperationalError as exc:
-                    # The store is locked or unwell for longer than the busy timeout: the
-                    # app keeps selling; try again in a moment rather than die.
-                    log.warning("local store busy (%s); retrying", exc)
+                except (sqlite3.OperationalError, StoreError) as exc:
+                    # The store is locked for longer than the busy timeout, or its disk is
+                    # full: the app keeps selling what it can; try again in a moment rather
+                    # than die (nothing of the failed transaction was kept).
+                    log.warning("local store unavailable (%s); retrying", exc)
                 self.stop_event.wait(POLL_S)
         finally:
             self.stop_event.set()
@@ -209,7 +210,7 @@ class Agent:
             if code != EXIT_STOPPED:
                 try:
                     state.agent_exited(self.conn, now=self.now())
-                except sqlite3.OperationalError as exc:
+                except (sqlite3.OperationalError, StoreError) as exc:
                     log.warning("could not mark the agent stopped: %s", exc)
         return code
 
@@ -224,7 +225,7 @@ class Agent:
             log.error("stopped: %s", exc)
             return EXIT_STOPPED
         except Exception as exc:  # noqa: BLE001 - the agent outlives any one failed cycle
-            if not isinstance(exc, (SyncError, sqlite3.OperationalError)):
+            if not isinstance(exc, (SyncError, sqlite3.OperationalError, StoreError)):
                 log.exception("unexpected failure in a sync cycle")
             retry_after = exc.retry_after if isinstance(exc, TransportError) else None
             delay = backoff.next_delay(retry_after)

@@ -24,6 +24,21 @@ class StoreError(RuntimeError):
     """The local store cannot do what was asked; the message says why for a person."""
 
 
+class StoreFull(StoreError):
+    """The terminal's disk (or the store's size limit) is full: the transaction was rolled back whole."""
+
+    MESSAGE = ("The terminal's disk is full, so nothing was saved. Call the technician to free space, "
+               "then try again")
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
+
+def _is_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc))
+
+
 def connect(path: str | Path, *, migrate_schema: bool = True, readonly: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the local store at ``path`` and bring its schema up to date.
 
@@ -67,12 +82,13 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
         conn.execute("BEGIN")
     try:
         yield conn
-    except BaseException:
+        conn.execute("COMMIT")
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if _is_full(exc):
+            raise StoreFull() from exc
         raise
-    else:
-        conn.execute("COMMIT")
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

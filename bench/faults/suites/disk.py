@@ -1,0 +1,202 @@
+"""Disk suite: the terminal's database volume fills up during a sale, a print and a feed page.
+
+A full volume is simulated with SQLite's ``PRAGMA max_page_count`` on the connection
+doing the work, set a random few pages above what the file holds: SQLite then answers
+SQLITE_FULL exactly as it does when the file system has no room, at whatever write
+comes first, so the fault lands at a random point inside the transaction. (A real tmpfs
+would need mount privileges the CI machine does not give; the code path in SQLite and in
+ours is the same.)
+
+Each case, on a till store loaded from the demo chain, tries one of:
+
+- ``sale``: sell random baskets until the disk is full; the failing sale must raise
+  :class:`retail.store.StoreFull` (a message a cashier can act on), leave no trace (no
+  sale, line, movement, tender, loyalty or outbox row, no receipt number taken), and go
+  through once, under the same sale id, when space returns;
+- ``print``: queue a receipt while full; refused the same way, no job kept, queued once
+  when space returns;
+- ``feed``: apply a catalogue page while full; refused, the feed's checkpoint and the
+  catalogue unchanged (checkpoints after data), applied when space returns.
+
+After each case ``PRAGMA integrity_check`` must say ok and receipt numbers stay gapless.
+"""
+from __future__ import annotations
+
+import shutil
+
+from collections import Counter
+
+from bench.faults import till
+from bench.faults.core import Context, Report, Suite
+from hardware.queue import enqueue
+from hardware.receipts.sale import build_sale_receipt, job_id
+from retail.codes.gtin import make_ean13
+from retail.demo import DemoChain
+from retail.demo.load import load_store
+from retail.ids import new_id
+from retail.sales import get_sale
+from retail.store import StoreFull, connect
+from sync.apply import apply_page
+
+KINDS = ("sale", "print", "feed")
+TRACE_TABLES = ("sales", "sale_lines", "tenders", "stock_movements", "loyalty_events", "outbox", "print_jobs",
+                "products", "feed_state")
+REFUSED: Counter[str] = Counter()   # refusals seen in this run, for the report
+ROOMY = 1_073_741_823   # SQLite's default max_page_count: "space returns"
+
+
+def _counts(conn) -> dict[str, int]:
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in TRACE_TABLES if t in have}
+
+
+def _fill(conn, rng, headroom: int) -> None:
+    """Leave ``headroom`` free pages (0 = full now)."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {int(pages + headroom):d}")
+
+
+def _roomy(conn) -> None:
+    conn.execute(f"PRAGMA max_page_count = {ROOMY:d}")
+
+
+def _gapless(conn) -> str | None:
+    numbers = [int(r[0].rsplit("-", 1)[1]) for r in conn.execute("SELECT number FROM sales ORDER BY seq")]
+    if numbers != list(range(1, len(numbers) + 1)):
+        return f"receipt numbers are not 1..{len(numbers)}: ...{numbers[-5:]}"
+    return None
+
+
+def _basket(conn, rng, skus, now):
+    items = [(sku, rng.randint(1, 3)) for sku in rng.sample(skus, rng.randint(1, min(8, len(skus))))]
+    return items
+
+
+def _case_sale(conn, ctx: Context, report: Report, n: int, skus, now) -> None:
+    _fill(conn, ctx.rng, ctx.rng.randint(0, 12))
+    for _attempt in range(200):
+        items = _basket(conn, ctx.rng, skus, now)
+        sale_id = new_id()
+        before = _counts(conn)
+        try:
+            till.sell(conn, items, now=now, sale_id=sale_id)
+        except StoreFull as exc:
+            REFUSED["sale"] += 1
+            if _counts(conn) != before:
+                report.found(f"sale case {n}: a sale refused for a full disk left rows behind")
+            if "disk is full" not in str(exc):
+                report.found(f"sale case {n}: unclear message {exc}")
+            _roomy(conn)
+            sale = till.sell(conn, items, now=now, sale_id=sale_id)
+            again = till.sell(conn, items, now=now, sale_id=sale_id)
+            if sale.number != again.number:
+                report.found(f"sale case {n}: the retried sale was recorded twice")
+            return
+        except Exception as exc:  # anything else is a finding
+            report.found(f"sale case {n}: {type(exc).__name__} instead of StoreFull: {exc}")
+            _roomy(conn)
+            return
+    _roomy(conn)
+    report.note(f"sale case {n}: the disk never filled in 200 sales")
+
+
+def _case_print(conn, ctx: Context, report: Report, n: int, skus, now) -> None:
+    sale = till.sell(conn, _basket(conn, ctx.rng, skus, now), now=now)
+    document = build_sale_receipt(conn, get_sale(conn, sale.id), now=now, lang="ru")
+    _fill(conn, ctx.rng, 0)
+    before = _counts(conn)
+    try:
+        # a receipt of a few lines may fit in a page with room; make it larger than any free slot
+        for i in range(50):
+            enqueue(conn, f"{job_id(sale.id)}-{i}", document, "receipt", now=now)
+        report.note(f"print case {n}: 50 receipts fitted in the last free pages")
+    except StoreFull:
+        REFUSED["print"] += 1
+    except Exception as exc:
+        report.found(f"print case {n}: {type(exc).__name__} instead of StoreFull: {exc}")
+    after = _counts(conn)
+    if after["print_jobs"] < before["print_jobs"]:
+        report.found(f"print case {n}: queued receipts were lost")
+    _roomy(conn)
+    job = enqueue(conn, job_id(sale.id), document, "receipt", now=now)
+    if job.status not in ("queued", "printed"):
+        report.found(f"print case {n}: receipt job is {job.status} after space returned")
+
+
+def _page(conn, rng, n: int) -> tuple[dict, str]:
+    cursor = (conn.execute("SELECT cursor FROM feed_state WHERE feed = 'catalogue'").fetchone() or [""])[0]
+    base = 900_000 + n * 100
+    rows = []
+    for i in range(rng.randint(20, 80)):
+        sku = str(base + i)
+        rows.append({"op": "upsert", "key": f"product:{sku}", "data": {
+            "type": "product", "sku": sku, "name_ru": f"Товар {sku} " + "а" * rng.randint(0, 400),
+            "name_en": f"Item {sku}", "description_ru": "", "description_en": "", "category_id": None,
+            "brand_id": None, "unit": "pcs", "vat_rate_bp": 2000, "plu": None, "image": "", "attributes": {},
+            "related": [], "active": True, "location": "", "barcodes": [make_ean13("461" + sku.zfill(9))]}})
+    terminal = conn.execute("SELECT value FROM settings WHERE key = 'terminal_id'").fetchone()[0]
+    nxt = f"{base}"
+    return ({"feed": "catalogue", "store": "MSK1", "version": base, "cursor": cursor, "next_cursor": nxt,
+             "more": False, "included": {terminal: 0}, "server_time": 0, "rows": rows}, terminal)
+
+
+def _case_feed(conn, ctx: Context, report: Report, n: int, now) -> None:
+    page, terminal = _page(conn, ctx.rng, n)
+    state = conn.execute("SELECT cursor FROM feed_state WHERE feed = 'catalogue'").fetchone()
+    _fill(conn, ctx.rng, ctx.rng.randint(0, 3))
+    before = _counts(conn)
+    try:
+        apply_page(conn, "catalogue", page, terminal_id=terminal, now=now, sent_cursor=page["cursor"])
+        report.note(f"feed case {n}: the page fitted")
+    except StoreFull:
+        REFUSED["feed"] += 1
+        if _counts(conn)["products"] != before["products"]:
+            report.found(f"feed case {n}: a page refused for a full disk left products behind")
+        if conn.execute("SELECT cursor FROM feed_state WHERE feed = 'catalogue'").fetchone() != state:
+            report.found(f"feed case {n}: the checkpoint moved without its data")
+    except Exception as exc:
+        report.found(f"feed case {n}: {type(exc).__name__} instead of StoreFull: {exc}")
+    _roomy(conn)
+    apply_page(conn, "catalogue", page, terminal_id=terminal, now=now, sent_cursor=page["cursor"])
+    sku = page["rows"][0]["data"]["sku"]
+    if conn.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is None:
+        report.found(f"feed case {n}: the page did not apply once space returned")
+
+
+def run(ctx: Context, report: Report) -> None:
+    REFUSED.clear()
+    now = 1_795_000_000
+    template = ctx.workdir / "template.db"
+    load_store(template, DemoChain(now=now, seed=11, skus=150, stores=2, customers=10), "MSK1", terminal_id="P1")
+    cases = ctx.cases(24, 1500)
+    per_store = 50      # a fresh copy now and then keeps the file small and the cases varied
+    conn = None
+    for n in range(cases):
+        if n % per_store == 0:
+            if conn is not None:
+                conn.close()
+            path = ctx.workdir / f"till-{n // per_store}.db"
+            shutil.copyfile(template, path)
+            conn = connect(path)
+            skus = till.priced_skus(conn, 20, now)
+        kind = KINDS[ctx.rng.randrange(len(KINDS))]
+        if kind == "sale":
+            _case_sale(conn, ctx, report, n, skus, now)
+        elif kind == "print":
+            _case_print(conn, ctx, report, n, skus, now)
+        else:
+            _case_feed(conn, ctx, report, n, now)
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            report.found(f"{kind} case {n}: integrity_check failed")
+        gap = _gapless(conn)
+        if gap:
+            report.found(f"{kind} case {n}: {gap}")
+        report.tried(kind)
+    if conn is not None:
+        conn.close()
+    report.note("refused for a full disk and then done once: " +
+                ", ".join(f"{REFUSED[k]} of {report.attempts[k]} {k} cases" for k in KINDS))
+
+
+SUITE = Suite("disk", "the database volume full during a sale, a print and a feed page: clear refusal, "
+              "nothing partial, resumes when space returns", run)
