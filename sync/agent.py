@@ -41,6 +41,11 @@ log = logging.getLogger("sync.agent")
 
 INTERVAL_S = 30.0
 POLL_S = 0.5
+# While the agent waits out its backoff after central was unreachable, it asks /health
+# (no token, a few bytes) this often, so a network that heals is noticed within seconds
+# rather than at the end of a backoff that may have grown to its 5-minute cap: a store
+# that was cut off for hours converges within a minute of the line coming back.
+PROBE_S = 10.0
 HEARTBEAT_S = 2.0
 EXIT_OK, EXIT_FAILED, EXIT_NOT_REGISTERED, EXIT_STOPPED = 0, 1, 2, 3
 
@@ -189,6 +194,8 @@ class Agent:
         beat.start()
         backoff = Backoff()
         self._next_at = 0.0
+        self._unreachable = False
+        self._probe_at = 0.0
         code = EXIT_OK
         try:
             while not self.stop_event.is_set():
@@ -198,6 +205,7 @@ class Agent:
                             code = EXIT_STOPPED
                             break
                         continue
+                    self._probe_if_cut_off()
                 except (sqlite3.OperationalError, StoreError) as exc:
                     # The store is locked for longer than the busy timeout, or its disk is
                     # full: the app keeps selling what it can; try again in a moment rather
@@ -213,6 +221,19 @@ class Agent:
                 except (sqlite3.OperationalError, StoreError) as exc:
                     log.warning("could not mark the agent stopped: %s", exc)
         return code
+
+    def _probe_if_cut_off(self) -> None:
+        """After an unreachable central, ask /health every :data:`PROBE_S`; if it answers, sync now."""
+        if not self._unreachable or self.now() < self._probe_at:
+            return
+        self._probe_at = self.now() + PROBE_S
+        try:
+            self.client.health()
+        except SyncError:
+            return
+        log.info("central answers again; syncing now instead of in %.0f s", self._next_at - self.now())
+        self._unreachable = False
+        self._next_at = self.now()
 
     def _run_cycle(self, backoff: Backoff) -> int:
         """One cycle with its requests and status; returns EXIT_STOPPED on 401/403."""
@@ -230,12 +251,17 @@ class Agent:
             retry_after = exc.retry_after if isinstance(exc, TransportError) else None
             delay = backoff.next_delay(retry_after)
             self._next_at = self.now() + delay
+            # Only when central could not be reached at all: a central that answered with an
+            # error (5xx, Retry-After) is up and gets the whole backoff.
+            self._unreachable = isinstance(exc, TransportError) and exc.status is None
+            self._probe_at = self.now() + PROBE_S
             message = str(exc) or type(exc).__name__
             state.cycle_done(self.conn, ok=False, error=message, next_run_at=self._next_at, now=self.now())
             state.finish_requests(self.conn, ids, f"failed: {message}", now=self.now())
             log.warning("sync failed (%s); next try in %.0f s", message, delay)
             return EXIT_FAILED
         backoff.reset()
+        self._unreachable = False
         self._next_at = self.now() + self.interval
         state.cycle_done(self.conn, ok=report.ok, error="; ".join(report.feed_errors) or None,
                          next_run_at=self._next_at, now=self.now())

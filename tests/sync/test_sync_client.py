@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proxy import Proxy
+from bench.faults.proxy import Proxy
 from sync.backoff import Backoff
 from sync.client import CentralClient
 from sync.clock import ClockTracker, parse_http_date, sample

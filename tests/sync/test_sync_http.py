@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from proxy import Proxy
+from bench.faults.proxy import Proxy
 from retail import inventory, loyalty, outbox, prices
 from retail.catalogue import by_sku
 from retail.store import integrity_ok, transaction

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from central_fixture import ENV, PYTHON, ROOT
-from proxy import Proxy
+from bench.faults.proxy import Proxy
 from retail import outbox
 from retail.store import connect, integrity_ok
 from sync.status import read_status

@@ -9,7 +9,14 @@ It sits between a terminal and central on 127.0.0.1. Each request is forwarded a
 - ``"refuse"``: close the connection without forwarding (central unreachable);
 - ``(status, body)`` or ``(status, body, headers)``: answer that instead, without
   forwarding (a 500 from a broken central, a 503 with Retry-After from a load balancer);
-- ``("delay", seconds)``: forward after sleeping (a slow network).
+- ``("delay", seconds)``: forward after sleeping (a slow network);
+- ``("truncate", fraction)``: forward, then send central's status and headers (with the
+  full Content-Length) but only that fraction of the body, and close: a cut answer, a
+  cut gzip stream;
+- ``"reset"``: forward, let central commit, then reset the connection (TCP RST) instead
+  of answering; ``"reset_first"``: reset without forwarding;
+- ``"duplicate"``: send the request to central twice (a retrying middlebox) and answer
+  with the second answer.
 
 ``rule`` is a function ``(method, path, body_bytes) -> action``; the body is inflated
 when it was sent gzip-compressed, so a rule can look for an event id. Every request is
@@ -19,6 +26,8 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +71,9 @@ class Proxy:
                 if action == "refuse":
                     self.close_connection = True
                     return
+                if action == "reset_first":
+                    self._reset()
+                    return
                 if isinstance(action, tuple) and action and isinstance(action[0], int):
                     status, text = action[0], action[1]
                     extra = action[2] if len(action) > 2 else {}
@@ -76,24 +88,42 @@ class Proxy:
                     return
                 if isinstance(action, tuple) and action[0] == "delay":
                     time.sleep(action[1])
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                resp, data = self._forward(body, headers)
+                if action == "duplicate":
+                    resp, data = self._forward(body, headers)
+                if action == "drop":
+                    self.close_connection = True
+                    return
+                if action == "reset":
+                    self._reset()
+                    return
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in HOP_HEADERS and k.lower() != "content-length":
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if isinstance(action, tuple) and action[0] == "truncate":
+                    self.wfile.write(data[:int(len(data) * action[1])])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(data)
+
+            def _forward(self, body: bytes, headers: dict) -> tuple[http.client.HTTPResponse, bytes]:
                 upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                     upstream.request(self.command, self.path, body=body or None, headers=headers)
                     resp = upstream.getresponse()
-                    data = resp.read()
-                    if action == "drop":
-                        self.close_connection = True
-                        return
-                    self.send_response(resp.status)
-                    for k, v in resp.getheaders():
-                        if k.lower() not in HOP_HEADERS and k.lower() != "content-length":
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    return resp, resp.read()
                 finally:
                     upstream.close()
+
+            def _reset(self) -> None:
+                """Close with SO_LINGER 0: the peer sees 'connection reset by peer'."""
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
