@@ -312,13 +312,19 @@ def _envelope(feed: str, page: Any, terminal_id: str, sent_cursor: str | None) -
     return rows, nxt, more, version, mine
 
 
+def storable(text: str) -> str:
+    """``text`` as valid UTF-8 for SQLite: a lone surrogate from a bad feed row (JSON allows
+    ``"\\ud800"``) is kept visible as ``\\ud800`` instead of failing the write of its reason."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def record_error(conn: sqlite3.Connection, feed: str, reason: str, now: int) -> None:
     """Say on the feed's status row why it did not move (its own short transaction)."""
     with transaction(conn):
         conn.execute(
             "INSERT INTO feed_state(feed, last_error, last_error_at) VALUES (?, ?, ?) ON CONFLICT(feed) "
             "DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at",
-            (feed, reason[:2000], now))
+            (feed, storable(reason[:2000]), now))
 
 
 def _payload(row: Any) -> str:
@@ -381,10 +387,12 @@ def _quarantine(conn, feed: str, entries: list[tuple[str, str, str, int]], now: 
     """entries: (row_key, reason, payload, retry)."""
     if not entries:
         return
+    entries = [(storable(key), storable(reason[:2000]), storable(payload), retry)
+               for key, reason, payload, retry in entries]
     conn.executemany("DELETE FROM quarantine WHERE feed = ? AND row_key = ?", [(feed, e[0]) for e in entries])
     conn.executemany(
         "INSERT INTO quarantine(feed, row_key, reason, payload, at, retry, included_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(feed, key, reason[:2000], payload, now, retry, included) for key, reason, payload, retry in entries])
+        [(feed, key, reason, payload, now, retry, included) for key, reason, payload, retry in entries])
 
 
 def _clear_quarantine(conn, feed: str, keys: list[str]) -> None:
