@@ -283,6 +283,9 @@ def missing_references(conn: sqlite3.Connection, items: list[Item]) -> dict[str,
 # ---------------------------------------------------------------- the page
 
 
+MAX_SQL_INT = 2**63 - 1   # the largest integer SQLite stores; a bigger one is a broken page, not a crash
+
+
 def _envelope(feed: str, page: Any, terminal_id: str, sent_cursor: str | None) -> tuple[list, str, bool, int, int]:
     if not isinstance(page, Mapping):
         raise PageRejected("the page is not a JSON object")
@@ -301,14 +304,14 @@ def _envelope(feed: str, page: Any, terminal_id: str, sent_cursor: str | None) -
         raise PageRejected("the page says there is more but has no rows (central would loop)")
     if more and sent_cursor is not None and nxt == sent_cursor:
         raise PageRejected("the page says there is more but its next_cursor did not move (central would loop)")
-    if type(version) is not int or version < 0:
-        raise PageRejected(f"version must be a whole number >= 0, got {version!r:.40}")
+    if type(version) is not int or not 0 <= version <= MAX_SQL_INT:
+        raise PageRejected(f"version must be a whole number from 0 to 2**63-1, got {version!r:.40}")
     included = page.get("included", {})
     if not isinstance(included, Mapping):
         raise PageRejected("included must map terminal ids to sequence numbers")
     mine = included.get(terminal_id, 0)
-    if type(mine) is not int or mine < 0:
-        raise PageRejected(f"included[{terminal_id}] must be a whole number >= 0, got {mine!r:.40}")
+    if type(mine) is not int or not 0 <= mine <= MAX_SQL_INT:
+        raise PageRejected(f"included[{terminal_id}] must be a whole number from 0 to 2**63-1, got {mine!r:.40}")
     return rows, nxt, more, version, mine
 
 

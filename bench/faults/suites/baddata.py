@@ -138,10 +138,9 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
         else:
             page["next_cursor"] = rng.choice([None, 5, "x" * 10_000])
     before = _dump(conn, table)
-    quarantined = conn.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
     where = f"feed case {n} ({feed}, seed {ctx.seed})"
     try:
-        result = apply_page(conn, feed, page, terminal_id="P1", now=NOW, sent_cursor=cursor)
+        result = apply_page(conn, feed, page, terminal_id="P1", now=NOW + n, sent_cursor=cursor)
     except PageRejected:
         if _dump(conn, table) != before:
             report.found(f"{where}: a rejected page changed {table}")
@@ -155,7 +154,7 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         return
-    new_q = conn.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0] - quarantined
+    new_q = conn.execute("SELECT COUNT(*) FROM quarantine WHERE feed = ? AND at = ?", (feed, NOW + n)).fetchone()[0]
     if result.quarantined and new_q <= 0:
         report.found(f"{where}: {result.quarantined} rows said quarantined, none stored")
     if conn.execute("SELECT COUNT(*) FROM quarantine WHERE reason = ''").fetchone()[0]:
