@@ -11,6 +11,12 @@ with :meth:`EscposPrinterEmulator.set_state`:
 * ``online=False``: a hung printer. It still accepts TCP connections (the network card is
   alive) but never answers a query and prints nothing; this is the case python-escpos'
   ``paper_status()`` wrongly reports as "paper OK".
+* :meth:`~EscposPrinterEmulator.paper_out_after`: the roll ends after a given number of
+  further bytes, so a fault suite can run the paper out at a chosen point mid-receipt
+  (deterministic, unlike flipping the state from a timer).
+* :meth:`~EscposPrinterEmulator.garble_status`: every status query is answered with the
+  given bytes instead of the real status (a clone with a broken firmware, line noise);
+  printing itself still works.
 
 Like a real printer it serves one connection at a time and keeps its modes (code page,
 styles) between connections until ``ESC @``. A job ends at a cut, or when the connection
@@ -157,6 +163,8 @@ class EscposPrinterEmulator:
         self._page: PaperBuilder | None = None
         self._lost_page: PaperBuilder | None = None
         self._lost_reason = ""
+        self._paper_left: int | None = None
+        self._garbage: bytes | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -229,6 +237,20 @@ class EscposPrinterEmulator:
             self._state = replace(self._state, **changes)
             return self._state
 
+    def paper_out_after(self, n_bytes: int | None) -> None:
+        """Run out of paper after ``n_bytes`` more bytes are received (None: the roll is long)."""
+        if n_bytes is not None and (isinstance(n_bytes, bool) or not isinstance(n_bytes, int) or n_bytes < 0):
+            raise ValueError(f"paper_out_after takes a byte count >= 0 or None, got {n_bytes!r}")
+        with self._lock:
+            self._paper_left = n_bytes
+
+    def garble_status(self, reply: bytes | None) -> None:
+        """Answer every status query with ``reply`` instead of the real status (None: stop)."""
+        if reply is not None and (not isinstance(reply, (bytes, bytearray)) or not reply):
+            raise ValueError(f"garble_status takes non-empty bytes or None, got {reply!r}")
+        with self._lock:
+            self._garbage = bytes(reply) if reply is not None else None
+
     def apply_command(self, line: str) -> PrinterState:
         """Apply a technician's command such as ``'paper out'`` (see :data:`STATE_COMMANDS`)."""
         return self.set_state(**parse_state_command(line))
@@ -294,17 +316,34 @@ class EscposPrinterEmulator:
                 if not online:
                     self.bytes_discarded_offline += len(data)
             if online:
-                self._decoder.feed(data)
+                self._feed(data)
         self._decoder.close()
         self._finish_page()
         self._finish_lost()
+
+    def _feed(self, data: bytes) -> None:
+        """Decode ``data``; if the roll ends inside it, the rest meets a printer out of paper."""
+        with self._lock:
+            left = self._paper_left
+            if left is not None and left < len(data):
+                self._paper_left = None
+            elif left is not None:
+                self._paper_left = left - len(data)
+        if left is None or left >= len(data):
+            self._decoder.feed(data)
+            return
+        if left:
+            self._decoder.feed(data[:left])
+        self.set_state(paper="out")
+        self._decoder.feed(data[left:])
 
     def _on_event(self, event: Event) -> None:
         state = self.state
         if isinstance(event, StatusQuery):
             with self._lock:
                 self.status_queries += 1
-            reply = status_reply(state, event.command, event.n)
+                garbage = self._garbage
+            reply = status_reply(state, event.command, event.n) if garbage is None or not state.online else garbage
             if reply is not None and self._conn is not None:
                 try:
                     self._conn.sendall(reply)
