@@ -155,7 +155,7 @@ def run(ctx: Context, report: Report) -> None:
     devices = Devices(ctx)
     charged_twice = 0
     try:
-        for n in range(ctx.cases(16, 2000)):
+        for n in range(ctx.cases(16, 1000)):
             card = CARD[n % len(CARD)] if n < 10 else ctx.rng.choice(CARD)
             fault = PRINTER[n % len(PRINTER)] if n < 8 else ctx.rng.choice(PRINTER)
             where = f"case {n} (card {card}, printer {fault}, seed {ctx.seed})"
@@ -187,6 +187,8 @@ def run(ctx: Context, report: Report) -> None:
             if not _receipt_printed(devices, number, time.monotonic() + PRINT_WAIT_S):
                 report.found(f"{where}: receipt {number} not printed {PRINT_WAIT_S:.0f} s after the printer was mended")
             report.tried(f"{card}+{fault}")
+            if ctx.long and (n + 1) % 100 == 0:
+                print(f"devices: {n + 1} cases, {len(report.findings)} findings", flush=True)
         seen = [p.read_text(encoding="utf-8") for p in (ctx.workdir / "receipts").rglob("*.txt")]
         numbers = [r[0] for r in devices.services.conn.execute("SELECT number FROM sales")]
         missing = [x for x in numbers if not any(x in page for page in seen)]
