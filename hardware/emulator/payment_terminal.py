@@ -10,7 +10,14 @@ over real TCP rather than through a mock:
 ``decline_after_delay``  decline after ``delay_s`` (0.5 s unless given);
 ``timeout``              approve internally but never answer the pay: a later ``status``
                          says approved;
-``drop``                 approve, then close the connection without answering.
+``drop``                 approve, then close the connection without answering;
+``drop_reboot``          approve, close the connection without answering, then reboot:
+                         unreachable for ``delay_s`` seconds (1 s unless given), so the
+                         till's own recovery runs out and it must say "unknown"; the
+                         cashier's retry with the same key learns the approval.
+
+:meth:`EmulatedPaymentTerminal.go_dark` makes it unreachable (every request's connection
+closed unanswered, like a terminal rebooting or a pulled LAN cable) for a while at any time.
 
 Every approval is written to :attr:`EmulatedPaymentTerminal.ledger`, so tests can assert a
 customer was charged exactly once. Run it by hand with
@@ -32,8 +39,9 @@ from typing import Optional
 from hardware.payment import protocol
 from hardware.payment.errors import PaymentError
 
-BEHAVIOURS = ("approve", "decline", "timeout", "drop", "decline_after_delay")
+BEHAVIOURS = ("approve", "decline", "timeout", "drop", "decline_after_delay", "drop_reboot")
 DEFAULT_DECLINE_DELAY_S = 0.5
+DEFAULT_REBOOT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class EmulatedPaymentTerminal:
         self._server = _Server((host, port), _Handler)
         self._server.terminal = self
         self._thread: Optional[threading.Thread] = None
+        self._dark_until = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -136,11 +145,24 @@ class EmulatedPaymentTerminal:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}; choose one of {BEHAVIOURS}")
         if delay_s is None:
-            delay_s = DEFAULT_DECLINE_DELAY_S if behaviour == "decline_after_delay" else 0.0
+            delay_s = {"decline_after_delay": DEFAULT_DECLINE_DELAY_S,
+                       "drop_reboot": DEFAULT_REBOOT_S}.get(behaviour, 0.0)
         if delay_s < 0 or times < 1:
             raise ValueError("delay_s must be >= 0 and times >= 1")
         with self._lock:
             self._cues.extend([_Cue(behaviour, float(delay_s), reason)] * times)
+
+    def go_dark(self, seconds: float) -> None:
+        """Be unreachable for ``seconds``: every request's connection is closed unanswered."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise ValueError(f"go_dark takes seconds >= 0, got {seconds!r}")
+        with self._lock:
+            self._dark_until = time.monotonic() + seconds
+
+    @property
+    def dark(self) -> bool:
+        with self._lock:
+            return time.monotonic() < self._dark_until
 
     @property
     def ledger(self) -> list[Charge]:
@@ -154,6 +176,8 @@ class EmulatedPaymentTerminal:
 
     def handle(self, message: dict, send, wait_closed) -> bool:
         """Answer one request; returns False when the connection must be closed."""
+        if self.dark:
+            return False
         op = message.get("op")
         if op == "ping":
             send({"op": "pong"})
@@ -215,7 +239,7 @@ class EmulatedPaymentTerminal:
         if cue is None:
             return self._report_existing(txn, send)
         send({"op": "pay", "key": key, "state": "pending"})
-        deadline = time.monotonic() + cue.delay_s
+        deadline = time.monotonic() + (0.0 if cue.behaviour == "drop_reboot" else cue.delay_s)
         with txn.changed:
             while txn.state == "pending" and self._serving() and time.monotonic() < deadline:
                 txn.changed.wait(deadline - time.monotonic())
@@ -233,6 +257,9 @@ class EmulatedPaymentTerminal:
             wait_closed()  # never answer; hold the line until the client gives up
             return False
         if cue.behaviour == "drop" and txn.state == "approved":
+            return False
+        if cue.behaviour == "drop_reboot" and txn.state == "approved":
+            self.go_dark(cue.delay_s)
             return False
         send(self._state_of("pay", key))
         return True
