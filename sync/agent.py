@@ -46,6 +46,10 @@ POLL_S = 0.5
 # rather than at the end of a backoff that may have grown to its 5-minute cap: a store
 # that was cut off for hours converges within a minute of the line coming back.
 PROBE_S = 10.0
+# A gateway in front of central answers 502/504 when it cannot reach central: the line
+# behind it is cut, exactly as if our connection were refused, so the probe applies too
+# (unless the gateway asked for time with Retry-After, which the backoff honours).
+GATEWAY_STATUSES = (502, 504)
 HEARTBEAT_S = 2.0
 EXIT_OK, EXIT_FAILED, EXIT_NOT_REGISTERED, EXIT_STOPPED = 0, 1, 2, 3
 
@@ -251,9 +255,11 @@ class Agent:
             retry_after = exc.retry_after if isinstance(exc, TransportError) else None
             delay = backoff.next_delay(retry_after)
             self._next_at = self.now() + delay
-            # Only when central could not be reached at all: a central that answered with an
-            # error (5xx, Retry-After) is up and gets the whole backoff.
-            self._unreachable = isinstance(exc, TransportError) and exc.status is None
+            # Only when central could not be reached at all (no answer, or a gateway saying
+            # it could not reach central): a central that answered with an error (500,
+            # 503, Retry-After) is up and gets the whole backoff.
+            self._unreachable = isinstance(exc, TransportError) and (
+                exc.status is None or (exc.status in GATEWAY_STATUSES and exc.retry_after is None))
             self._probe_at = self.now() + PROBE_S
             message = str(exc) or type(exc).__name__
             state.cycle_done(self.conn, ok=False, error=message, next_run_at=self._next_at, now=self.now())

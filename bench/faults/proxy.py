@@ -16,7 +16,10 @@ It sits between a terminal and central on 127.0.0.1. Each request is forwarded a
 - ``"reset"``: forward, let central commit, then reset the connection (TCP RST) instead
   of answering; ``"reset_first"``: reset without forwarding;
 - ``"duplicate"``: send the request to central twice (a retrying middlebox) and answer
-  with the second answer.
+  with the second answer;
+- ``("reorder", group)``: forward, then hold central's answer until ``group`` answers
+  are held (or :attr:`Proxy.hold_s` passed since the first) and release them last-held
+  first: concurrent requests get their answers out of order, each still its own.
 
 ``rule`` is a function ``(method, path, body_bytes) -> action``; the body is inflated
 when it was sent gzip-compressed, so a rule can look for an event id. Every request is
@@ -47,6 +50,9 @@ class Proxy:
         self.seen: list[tuple[str, str, Action]] = []
         self.headers: list[dict[str, str]] = []   # each request's headers, in order
         self._lock = threading.Lock()
+        self.hold_s = 0.5                          # longest a "reorder" answer is held
+        self._held: list[threading.Event] = []     # answers waiting to be released, in arrival order
+        self.released: list[str] = []              # paths of reordered answers, in the order sent
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,6 +104,10 @@ class Proxy:
                 if action == "reset":
                     self._reset()
                     return
+                if isinstance(action, tuple) and action[0] == "reorder":
+                    proxy._hold(int(action[1]))
+                    with proxy._lock:
+                        proxy.released.append(self.path)
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
                     if k.lower() not in HOP_HEADERS and k.lower() != "content-length":
@@ -133,6 +143,38 @@ class Proxy:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="test-proxy", daemon=True)
         self.thread.start()
+
+    def _hold(self, group: int) -> None:
+        """Wait in the held group; answers are released newest first.
+
+        The answer that fills the group goes out at once and the others follow, newest
+        first; a group that never fills is released by its oldest member when
+        :attr:`hold_s` runs out, the others newest first and the oldest last.
+        """
+        mine = threading.Event()
+        with self._lock:
+            self._held.append(mine)
+            full = len(self._held) >= max(1, group)
+            if full:
+                waiting, self._held = self._held[:-1], []
+        if full:
+            threading.Thread(target=self._release, args=(waiting[::-1], 0.05), daemon=True).start()
+            return
+        if mine.wait(self.hold_s):
+            return
+        with self._lock:
+            if mine not in self._held:   # released by a newer member meanwhile
+                return
+            waiting, self._held = [e for e in self._held if e is not mine], []
+        self._release(waiting[::-1], 0.0)
+        time.sleep(0.02)
+
+    @staticmethod
+    def _release(events: list[threading.Event], first_after: float) -> None:
+        time.sleep(first_after)
+        for event in events:
+            event.set()
+            time.sleep(0.02)   # let that answer go out before the next one is released
 
     def requests_to(self, fragment: str) -> list[tuple[str, str, Action]]:
         with self._lock:

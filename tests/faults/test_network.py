@@ -47,6 +47,54 @@ def test_each_proxy_fault_looks_like_the_network_it_imitates(central):
         proxy.close()
 
 
+def _get_in_turn(urls: list[str], gap: float) -> list[requests.Response | None]:
+    """GET each url from its own thread, starting ``gap`` seconds apart; answers in url order."""
+    answers: list[requests.Response | None] = [None] * len(urls)
+
+    def get(i: int) -> None:
+        answers[i] = requests.get(urls[i], timeout=10)
+
+    threads = []
+    for i in range(len(urls)):
+        threads.append(threading.Thread(target=get, args=(i,)))
+        threads[-1].start()
+        time.sleep(gap)
+    for t in threads:
+        t.join(15)
+    return answers
+
+
+def test_reorder_sends_concurrent_answers_newest_first_each_to_its_own_request(central):
+    running, _ = central
+    proxy = Proxy(running.url)
+    try:
+        proxy.hold_s = 5.0
+        proxy.rule = lambda m, p, b: ("reorder", 3)
+        paths = ["/api/v1/health?n=1", "/api/v1/no-such-thing", "/api/v1/health?n=3"]
+        answers = _get_in_turn([proxy.url + p for p in paths], 0.15)
+        assert [a.status_code for a in answers] == [200, 404, 200]
+        assert answers[0].json()["ok"] is True and answers[2].json()["ok"] is True
+        assert proxy.released == paths[::-1]
+    finally:
+        proxy.close()
+
+
+def test_a_reorder_group_that_never_fills_is_released_after_hold_s(central):
+    running, _ = central
+    proxy = Proxy(running.url)
+    try:
+        proxy.hold_s = 0.4
+        proxy.rule = lambda m, p, b: ("reorder", 10)
+        paths = ["/api/v1/health?n=1", "/api/v1/health?n=2"]
+        started = time.monotonic()
+        answers = _get_in_turn([proxy.url + p for p in paths], 0.1)
+        assert [a.status_code for a in answers] == [200, 200]
+        assert proxy.released == paths[::-1]
+        assert time.monotonic() - started < 3
+    finally:
+        proxy.close()
+
+
 def test_a_healed_network_is_noticed_within_seconds_whatever_the_backoff(central, tmp_path, monkeypatch):
     """After hours cut off the backoff sits at its 5-minute cap; the /health probe ends it early."""
     import sync.agent as agent_module
@@ -74,3 +122,66 @@ def test_a_healed_network_is_noticed_within_seconds_whatever_the_backoff(central
         thread.join(10)
         agent.close()
         term.close()
+
+
+def test_a_healed_gateway_is_noticed_within_seconds_whatever_the_backoff(central, tmp_path, monkeypatch):
+    """A gateway in front of central answers 502 (or 504) while the line behind it is cut.
+
+    Central was not reached, so this is an outage like a refused connection: the agent
+    must probe /health and sync within seconds of healing, not after a backoff of minutes.
+    """
+    import sync.agent as agent_module
+    from sync.backoff import Backoff
+
+    running, template = central
+    proxy = Proxy(running.url)
+    term = rig.register(tmp_path, running, template.home, "P1", url=proxy.url)
+    term.sync()
+    monkeypatch.setattr(agent_module, "Backoff", lambda: Backoff(base=300.0, cap=300.0))
+    monkeypatch.setattr(agent_module, "PROBE_S", 0.5)
+    gateway = {"down": True}
+    proxy.rule = lambda m, p, b: (502, '{"detail": "upstream unreachable"}') if gateway["down"] else "pass"
+    agent = term.agent(interval=3600)
+    thread = threading.Thread(target=agent.run, daemon=True)
+    thread.start()
+    try:
+        rig.wait_for(lambda: term.conn.execute("SELECT last_cycle_ok FROM sync_status").fetchone()[0] == 0, 20)
+        wait = term.conn.execute("SELECT next_run_at - last_cycle_at FROM sync_status").fetchone()[0]
+        assert wait >= 150, "the backoff should have the agent wait minutes"
+        gateway["down"] = False
+        healed = time.monotonic()
+        rig.wait_for(lambda: term.conn.execute("SELECT last_cycle_ok FROM sync_status").fetchone()[0] == 1, 30)
+        assert time.monotonic() - healed < 10
+    finally:
+        agent.stop()
+        thread.join(10)
+        agent.close()
+        term.close()
+        proxy.close()
+
+
+def test_a_503_with_retry_after_is_honoured_not_probed_away(central, tmp_path, monkeypatch):
+    """Central (or its balancer) asked for time: the probe must not cut that short."""
+    import sync.agent as agent_module
+
+    running, template = central
+    proxy = Proxy(running.url)
+    term = rig.register(tmp_path, running, template.home, "P1", url=proxy.url)
+    term.sync()
+    monkeypatch.setattr(agent_module, "PROBE_S", 0.2)
+    proxy.rule = lambda m, p, b: (503, '{"detail": "busy"}', {"Retry-After": "120"}) if "/health" not in p else "pass"
+    agent = term.agent(interval=3600)
+    thread = threading.Thread(target=agent.run, daemon=True)
+    thread.start()
+    try:
+        rig.wait_for(lambda: term.conn.execute("SELECT last_cycle_ok FROM sync_status").fetchone()[0] == 0, 20)
+        health_before = len(proxy.requests_to("/health"))   # the cycle's own; probes would come after
+        time.sleep(1.5)
+        assert len(proxy.requests_to("/health")) == health_before, "a central that asked for 120 s was probed"
+        assert term.conn.execute("SELECT next_run_at - last_cycle_at FROM sync_status").fetchone()[0] >= 100
+    finally:
+        agent.stop()
+        thread.join(10)
+        agent.close()
+        term.close()
+        proxy.close()
