@@ -14,3 +14,6 @@ def test_devices_quick(tmp_path):
     kinds = set(report.attempts)
     assert {k.split("+")[0] for k in kinds} == set(CARD)
     assert {k.split("+")[1] for k in kinds} == set(PRINTER)
+    outcomes = report.notes[-1]
+    assert "Unknown" in outcomes and " 0 unknown outcomes settled" not in outcomes, outcomes
+    assert " 0 reprints" not in report.notes[-2], report.notes[-2]

@@ -4,29 +4,35 @@ A till store loaded from the demo chain sells through :class:`pos.services.PosSe
 (what the screens call) with a real print queue on the ESC/POS printer emulator and a
 real TCP client of the payment terminal emulator. Each case cues one card-terminal
 behaviour (approve, decline, decline after a delay, time out after approving, drop the
-connection after approving) and one printer fault (none, switched off, paper out in the
-middle of the receipt, online but never answering), and pays the way the payment screen
-does: the card under the key ``<sale id>:<attempt>``; an unknown outcome is asked again
+connection after approving, drop it and reboot so the till's own recovery gives up and
+says "unknown") and one printer fault (none, switched off, paper out after a random
+number of bytes of the receipt, online but never answering, answering status queries with
+garbage), and pays the way the payment screen does: the card under the key ``<sale id>:<attempt>``; an unknown outcome is asked again
 with the *same* key ("Retry card"); a decline is paid in cash instead. Then the printer
-is mended and the queue retried.
+is mended and the queue retried. Now and then the cashier then presses "Reprint last
+receipt": the copy must print marked as a copy ("КОПИЯ"), as a copy of the sale's job.
 
 After each case: the customer was charged at most once for the sale (the emulator's
 ledger), a charge always has its recorded sale and a recorded card tender always has its
 charge, the sale is recorded once, its receipt printed in full (a copy after a paper-out
-is allowed, a lost receipt is not), and the next sale goes through.
+is allowed, a lost receipt is not), and the next sale goes through; no exception reaches
+the screen (the service calls are the ones the screens make; anything they raise is a
+finding).
 """
 from __future__ import annotations
 
 import shutil
-import threading
+from collections import Counter
 import time
 
 from bench.faults.core import Context, Report, Suite
 from retail.demo import DemoChain
 from retail.demo.load import load_store
 
-CARD = ("approve", "decline", "decline_after_delay", "timeout", "drop")
-PRINTER = ("none", "off", "paper_out_mid", "silent")
+CARD = ("approve", "decline", "decline_after_delay", "timeout", "drop", "drop_reboot")
+RETRY_AFTER_S = 0.4   # the cashier reads "outcome unknown" and presses "Retry card"
+PRINTER = ("none", "off", "paper_out_mid", "silent", "garbage")
+REPRINT_SHARE = 0.2
 PRINT_WAIT_S = 15.0
 
 
@@ -47,13 +53,17 @@ class Devices:
         self.db = ctx.workdir / "till.db"
         shutil.copyfile(template, self.db)
         self.switched_on = 0
+        self.first_outcomes: Counter[str] = Counter()   # what the first ask of each sale's card payment said
+        self.recovered = 0                             # Unknown outcomes settled by "Retry card" (same key)
         self.printer = EscposPrinterEmulator(port=0, out_dir=ctx.workdir / "receipts" / "0").start()
         self.port = self.printer.port
         self.card = EmulatedPaymentTerminal().start()
         self.queue = PrintQueue(self.db, PrinterConfig(self.printer.spec, timeout_s=1.0), backoff_s=(0.1, 0.3),
                                 poll_s=0.05)
-        payment = TcpPaymentTerminal("127.0.0.1", self.card.port, timeout_s=1.0, decision_timeout_s=5.0,
-                                     recovery_s=3.0, poll_s=0.1)
+        # the till's own recovery is short, so a terminal that reboots after approving (dark
+        # for longer than it) leaves the screen with "unknown" and the cashier's retry settles it
+        payment = TcpPaymentTerminal("127.0.0.1", self.card.port, timeout_s=1.0, decision_timeout_s=1.0,
+                                     recovery_s=0.3, poll_s=0.05)
         self.services = PosServices(self.db, queue=self.queue, payment=payment)
         self.queue.start()
         staff = self.services.conn.execute("SELECT id FROM staff WHERE role = 'manager' AND active = 1").fetchone()[0]
@@ -93,10 +103,16 @@ class Devices:
         tender = None
         attempt = 1
         result = self.services.pay_card(f"{sale_id}:{attempt}", priced.total)
+        self.first_outcomes[type(result).__name__] += 1
+        retried = False
         for _retry in range(3):
             if isinstance(result, (Approved, Declined)):
                 break
+            retried = True
+            time.sleep(RETRY_AFTER_S)
             result = self.services.pay_card(f"{sale_id}:{attempt}", priced.total)   # "Retry card": same key
+        if retried and isinstance(result, (Approved, Declined)):
+            self.recovered += 1
         if isinstance(result, Approved):
             tender = Tender("card", result.amount, f"{result.scheme} {result.masked_pan} {result.txn_id}")
         else:
@@ -109,16 +125,16 @@ class Devices:
 
     # ---------------------------------------------------------------- printer faults
 
-    def break_printer(self, fault: str) -> threading.Timer | None:
+    def break_printer(self, fault: str) -> None:
+        rng = self.ctx.rng
         if fault == "off":
             self.printer.stop()
         elif fault == "silent":
             self.printer.set_state(online=False)
-        elif fault == "paper_out_mid":
-            timer = threading.Timer(self.ctx.rng.uniform(0.0, 0.05), self.printer.set_state, kwargs={"paper": "out"})
-            timer.start()
-            return timer
-        return None
+        elif fault == "paper_out_mid":   # a receipt is ~1-3 KB: anywhere from the first byte to past the end
+            self.printer.paper_out_after(rng.randint(0, 2500))
+        elif fault == "garbage":         # invalid bytes, all ones, or a random (maybe well-formed) status byte
+            self.printer.garble_status(rng.choice([b"\xff", b"\x00", bytes([rng.randrange(256)])]))
 
     def mend_printer(self, fault: str) -> None:
         if fault == "off":   # switched on again: the same printer at the same address
@@ -127,6 +143,8 @@ class Devices:
             self.switched_on += 1   # its own folder: a new emulator numbers its pages from 1 again
             self.printer = EscposPrinterEmulator(port=self.port, out_dir=self.ctx.workdir / "receipts" /
                                                  str(self.switched_on)).start()
+        self.printer.paper_out_after(None)
+        self.printer.garble_status(None)
         self.printer.set_state(paper="ok", online=True)
         self.services.retry_printing()
 
@@ -147,6 +165,24 @@ def _receipt_printed(devices: Devices, number: str, deadline: float) -> bool:
     return False
 
 
+def _check_reprint(devices: Devices, report: Report, where: str, sale_id: str) -> bool:
+    """The cashier's "Reprint last receipt": a copy of this sale's job, printed, marked as a copy."""
+    from hardware.receipts.sale import job_id
+
+    copy = devices.services.reprint_last()
+    if copy.copy_of != job_id(sale_id):
+        report.found(f"{where}: the reprint is a copy of {copy.copy_of}, not of this sale's receipt")
+        return False
+    done = devices.queue.wait_printed(copy.id, PRINT_WAIT_S)
+    if done.status != "printed":
+        report.found(f"{where}: the reprint ended {done.status}: {done.last_error}")
+        return False
+    if not any(b.text.strip("* ") in ("КОПИЯ", "COPY") for b in done.document() if hasattr(b, "text")):
+        report.found(f"{where}: the reprint is not marked as a copy")
+        return False
+    return True
+
+
 def _sale_id(conn, number: str) -> str:
     return conn.execute("SELECT id FROM sales WHERE number = ?", (number,)).fetchone()[0]
 
@@ -154,21 +190,21 @@ def _sale_id(conn, number: str) -> str:
 def run(ctx: Context, report: Report) -> None:
     devices = Devices(ctx)
     charged_twice = 0
+    reprints = 0
     try:
         for n in range(ctx.cases(16, 1000)):
             card = CARD[n % len(CARD)] if n < 10 else ctx.rng.choice(CARD)
-            fault = PRINTER[n % len(PRINTER)] if n < 8 else ctx.rng.choice(PRINTER)
+            fault = PRINTER[n % len(PRINTER)] if n < 10 else ctx.rng.choice(PRINTER)
             where = f"case {n} (card {card}, printer {fault}, seed {ctx.seed})"
-            devices.card.cue(card, ctx.rng.uniform(0.0, 0.3) if card in ("approve", "decline_after_delay") else None)
-            timer = devices.break_printer(fault)
+            delay = {"approve": (0.0, 0.3), "decline_after_delay": (0.0, 0.3), "drop_reboot": (0.4, 0.9)}.get(card)
+            devices.card.cue(card, ctx.rng.uniform(*delay) if delay else None)
+            devices.break_printer(fault)
             try:
                 sale_id, total, paid = devices.sell(report, where)
-            except Exception as exc:
+            except Exception as exc:   # it would have reached the screen
                 report.found(f"{where}: the sale failed with {type(exc).__name__}: {exc}")
                 devices.mend_printer(fault)
                 continue
-            if timer is not None:
-                timer.join()
             conn = devices.services.conn
             rows = conn.execute("SELECT number, total FROM sales WHERE id = ?", (sale_id,)).fetchall()
             charges = _charges(devices, sale_id)
@@ -186,6 +222,11 @@ def run(ctx: Context, report: Report) -> None:
             number = rows[0][0]
             if not _receipt_printed(devices, number, time.monotonic() + PRINT_WAIT_S):
                 report.found(f"{where}: receipt {number} not printed {PRINT_WAIT_S:.0f} s after the printer was mended")
+            elif n == 3 or ctx.rng.random() < REPRINT_SHARE:
+                try:
+                    reprints += _check_reprint(devices, report, where, sale_id)
+                except Exception as exc:   # it would have reached the screen
+                    report.found(f"{where}: reprint failed with {type(exc).__name__}: {exc}")
             report.tried(f"{card}+{fault}")
             if ctx.long and (n + 1) % 100 == 0:
                 print(f"devices: {n + 1} cases, {len(report.findings)} findings", flush=True)
@@ -195,7 +236,10 @@ def run(ctx: Context, report: Report) -> None:
         if missing:
             report.found(f"receipts never came out of the printer: {missing[:5]}")
         report.note(f"{len(devices.card.ledger)} card charges for {len(numbers)} sales; "
-                    f"{len(seen)} receipt pages printed for them (copies after paper-out included)")
+                    f"{len(seen)} receipt pages printed for them (copies after paper-out included); "
+                    f"{reprints} reprints came out marked as copies")
+        report.note("first card outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(devices.first_outcomes.items()))
+                    + f"; {devices.recovered} unknown outcomes settled by retrying with the same key")
     finally:
         devices.close()
 
