@@ -16,8 +16,9 @@ What it does, in order (everything under ``var/demo/``, made fresh):
    that sale, the click-and-collect order picked, marked ready, paid and handed over after
    scanning its pickup code, the sync console and the close with the Z report, saving
    screenshots to ``var/demo/screenshots``;
-6. with ``--kiosk``, the kiosk's scripted walk (``run_kiosk.py --script shopper``) when the
-   kiosk is in this checkout: the hook :func:`walk_kiosk` is where the kiosk's demo plugs in;
+6. the kiosk's scripted walk (``run_kiosk.py --script shopper``; ``--no-kiosk`` skips it):
+   search, scans, a loyalty card, an endless-aisle order picked up in another store, and
+   click-and-collect check-ins (:func:`walk_kiosk`);
 7. syncs once more and prints where the screenshots and receipts are and what central
    received.
 
@@ -56,7 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stores", type=int, default=4, help="stores in the chain (default 4)")
     p.add_argument("--seed", type=int, default=42, help="the same seed gives the same chain (default 42)")
     p.add_argument("--port", type=int, default=8700, help="central's port (default 8700; a free one if taken)")
-    p.add_argument("--kiosk", action="store_true", help="also walk the kiosk (run_kiosk.py --script shopper)")
+    p.add_argument("--no-kiosk", dest="kiosk", action="store_false",
+                   help="skip the kiosk's walk (run_kiosk.py --script shopper), which runs beside the till by default")
     p.add_argument("--interactive", action="store_true",
                    help="after the walk, leave the till open for a person (needs a display)")
     return p.parse_args(argv)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up, then run the demo store: central with the demo chain, the sync agent, the POS
-# (and with --kiosk the kiosk) under a virtual display when there is no screen, a scripted
+# and the kiosk under a virtual display when there is no screen, a scripted
 # shift with screenshots in var/demo/screenshots and receipts in var/demo/receipts.
-# Extra arguments go to run_demo.py: --skus 100000, --kiosk, --interactive (needs a display).
+# Extra arguments go to run_demo.py: --skus 100000, --no-kiosk, --interactive (needs a display).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
