@@ -23,12 +23,16 @@ from retail import orders as retail_orders
 from retail.cart import Cart, CartError
 from retail.money import MILLI, vat_included
 from retail.pricing import CartLine, PricedCart, PricedLine, VatRow
-from retail.store import transaction
+from retail.store import StoreFull, transaction
 from retail.store.settings import get_int
 
 from ui.services import ServiceError, TerminalServices
 
 log = logging.getLogger(__name__)
+
+RECEIPT_NOT_QUEUED = ("The sale is saved, but the terminal's disk is full and its receipt could not be queued. "
+                      "Call the technician to free space and restart the till: the receipt prints then")
+RECEIPT_NOT_QUEUED_CASH = RECEIPT_NOT_QUEUED + ". Open the cash drawer with the key"   # its kick was in the receipt
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,8 @@ class PosServices(TerminalServices):
 
         Returns (the sale, a problem to tell the cashier or ""). The sale stands whatever
         the printer does: a receipt that cannot print waits in the queue for a reprint.
+        Once the sale is committed nothing raises: a full disk while queueing the receipt
+        is a problem to tell (the sale *was* saved), not the store's "nothing was saved".
         """
         sale = self.commit_sale(priced, tenders, **commit)
         crashpoints.reach("sale.committed")
@@ -250,7 +256,13 @@ class PosServices(TerminalServices):
 
         document = build_sale_receipt(self.conn, sale, now=self.now(), lang=lang,
                                       kick_drawer=cash and self._drawer_on_printer())
-        self.queue.enqueue(self.conn, job_id(sale.id), document, "receipt", lang=lang)
+        try:
+            self.queue.enqueue(self.conn, job_id(sale.id), document, "receipt", lang=lang)
+        except StoreFull:
+            # The sale committed in its own transaction; only the receipt job did not fit.
+            # "Retry printing" (or the next start) queues the receipts the shift still owes.
+            log.warning("disk full: the receipt of sale %s is owed until space returns", sale.number)
+            return RECEIPT_NOT_QUEUED_CASH if cash and self._drawer_on_printer() else RECEIPT_NOT_QUEUED
         return problem
 
     def queue_owed_receipts(self, lang: str = "ru") -> int:
@@ -320,7 +332,9 @@ class PosServices(TerminalServices):
         return self.queue.reprint(job.id)
 
     def retry_printing(self) -> None:
+        """The cashier's "Retry printing": queue receipts a full disk kept out, then print now."""
         if self.queue is not None:
+            self.queue_owed_receipts()
             self.queue.retry_now()
 
     def open_drawer(self) -> None:
