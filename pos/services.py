@@ -293,7 +293,7 @@ class PosServices(TerminalServices):
                 continue
             queued += 1
         if queued:
-            log.warning("queued %d receipts that a crash had left unprinted", queued)
+            log.warning("queued %d owed receipts (a crash or a full disk had kept them out)", queued)
         return queued
 
     def _drawer_on_printer(self) -> bool:

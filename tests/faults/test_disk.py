@@ -13,6 +13,7 @@ pytestmark = pytest.mark.faults
 def test_disk_quick(tmp_path):
     report = run_quick("disk", tmp_path)
     assert "refused for a full disk" in report.notes[-1]
+    assert {"sale", "print", "pos", "feed"} <= set(report.attempts)
 
 
 def test_a_full_disk_rolls_back_and_says_so_in_both_languages(tmp_path):

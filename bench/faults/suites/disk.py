@@ -15,16 +15,29 @@ Each case, on a till store loaded from the demo chain, tries one of:
   through once, under the same sale id, when space returns;
 - ``print``: queue a receipt while full; refused the same way, no job kept, queued once
   when space returns;
+- ``pos``: a cash sale through :meth:`pos.services.PosServices.finish_sale` (what the
+  payment screen calls: commit, then queue the receipt) with a few pages of room, so the
+  disk fills before the sale, inside it, or between the sale and its receipt. Either the
+  sale is refused whole (StoreFull, no trace) and goes through once when space returns,
+  or it is saved and the cashier is told so; a receipt a full disk kept out of the queue
+  is queued by "Retry printing" once space returns, never lost and never twice;
 - ``feed``: apply a catalogue page while full; refused, the feed's checkpoint and the
   catalogue unchanged (checkpoints after data), applied when space returns.
 
 After each case ``PRAGMA integrity_check`` must say ok and receipt numbers stay gapless.
+
+Then, when the suite runs as root and may mount a tmpfs (it checks and says so in a note
+when it cannot; nothing depends on it), a few sales on a *real* full file system: the
+store on a small tmpfs, a filler file taking all but a random few KB, sell until it is
+full, check the refusal, delete the filler and sell the same sale again.
 """
 from __future__ import annotations
 
+import os
 import shutil
-
+import subprocess
 from collections import Counter
+from pathlib import Path
 
 from bench.faults import till
 from bench.faults.core import Context, Report, Suite
@@ -36,9 +49,11 @@ from retail.demo.load import load_store
 from retail.ids import new_id
 from retail.sales import get_sale
 from retail.store import StoreFull, connect
+from retail.cart import Cart
+from retail.sales import Tender
 from sync.apply import apply_page
 
-KINDS = ("sale", "print", "feed")
+KINDS = ("sale", "print", "pos", "feed")
 TRACE_TABLES = ("sales", "sale_lines", "tenders", "stock_movements", "loyalty_events", "outbox", "print_jobs",
                 "products", "feed_state")
 REFUSED: Counter[str] = Counter()   # refusals seen in this run, for the report
@@ -123,6 +138,156 @@ def _case_print(conn, ctx: Context, report: Report, n: int, skus, now) -> None:
         report.found(f"print case {n}: receipt job is {job.status} after space returned")
 
 
+class Till:
+    """The POS's own service layer on the case's store, with a print queue and no printer."""
+
+    def __init__(self, path: Path, now: int) -> None:
+        from hardware.queue import PrintQueue
+        from pos.services import PosServices
+
+        self.queue = PrintQueue(path, None)
+        self.services = PosServices(path, clock=lambda: now, queue=self.queue)
+        self.staff = till.cashier(self.services.conn)
+        self.shift = till.shift(self.services.conn, self.staff, now)
+
+    def close(self) -> None:
+        self.queue.close()
+        self.services.close()
+
+
+def _sale_rows(conn, sale_id: str) -> int:
+    return conn.execute("SELECT COUNT(*) FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+
+
+def _job(conn, sale_id: str):
+    return conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id(sale_id),)).fetchone()
+
+
+def _case_pos(pos: Till, ctx: Context, report: Report, n: int, skus) -> None:
+    from pos.services import RECEIPT_NOT_QUEUED, RECEIPT_NOT_QUEUED_CASH
+
+    rng, services = ctx.rng, pos.services
+    conn = services.conn
+    cart = Cart()
+    for sku in rng.sample(skus, rng.randint(1, min(12, len(skus)))):
+        services.offer(sku).add_to(cart)
+    priced = services.price(cart)
+    sale_id = new_id()
+    before = _counts(conn)
+    _fill(conn, rng, rng.randint(0, 8))
+    where = f"pos case {n} (seed {ctx.seed})"
+
+    def finish():
+        return services.finish_sale(priced, [Tender("cash", priced.total)], staff_id=pos.staff,
+                                    shift_id=pos.shift, sale_id=sale_id)
+    try:
+        try:
+            _sale, problem = finish()
+        except StoreFull as exc:
+            REFUSED["pos"] += 1
+            if _counts(conn) != before:
+                report.found(f"{where}: a sale refused for a full disk left rows behind")
+            if "disk is full" not in str(exc):
+                report.found(f"{where}: unclear message {exc}")
+            _roomy(conn)
+            _sale, problem = finish()     # the cashier presses Pay again when space returns
+            if problem:
+                report.found(f"{where}: with space back the sale still says {problem!r}")
+        else:
+            if problem in (RECEIPT_NOT_QUEUED, RECEIPT_NOT_QUEUED_CASH):
+                REFUSED["pos-receipt-owed"] += 1
+                if _job(conn, sale_id) is not None:
+                    report.found(f"{where}: 'receipt could not be queued' but its job is there")
+                _roomy(conn)
+                services.retry_printing()
+            elif problem:
+                report.found(f"{where}: the cashier was told {problem!r}")
+    except Exception as exc:   # would reach the payment screen as "something went wrong"
+        report.found(f"{where}: {type(exc).__name__} reached the screen: {exc}")
+    finally:
+        _roomy(conn)
+    if _sale_rows(conn, sale_id) != 1:
+        report.found(f"{where}: the sale is recorded {_sale_rows(conn, sale_id)} times")
+    job = _job(conn, sale_id)
+    if job is None or job[0] != "queued":
+        report.found(f"{where}: its receipt is {job[0] if job else 'lost'} after space returned")
+    services.retry_printing()
+    if conn.execute("SELECT COUNT(*) FROM print_jobs WHERE id = ?", (job_id(sale_id),)).fetchone()[0] != 1:
+        report.found(f"{where}: the receipt was queued twice")
+
+
+def _tmpfs_sales(ctx: Context, report: Report, template: Path, now: int) -> None:
+    """A few sales on a real file system that fills up (root and a mountable tmpfs only)."""
+    if os.geteuid() != 0:
+        report.note("real full file system not tried: not running as root (max_page_count only)")
+        return
+    mount = ctx.workdir / "volume"
+    mount.mkdir()
+    size_kb = template.stat().st_size // 1024 + 2048
+    tried = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
+                           capture_output=True, text=True, timeout=30)
+    if tried.returncode != 0:
+        report.note(f"real full file system not tried: mount tmpfs refused ({tried.stderr.strip()[:120]})")
+        return
+    refused = other = 0
+    cases = ctx.cases(3, 40)
+    try:
+        path = mount / "till.db"
+        shutil.copyfile(template, path)
+        conn = connect(path)
+        skus = till.priced_skus(conn, 20, now)
+        till.sell(conn, [(skus[0], 1)], now=now)   # the shift and the WAL exist before the squeeze
+        for n in range(cases):
+            filler = mount / "filler"
+            free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
+            headroom = ctx.rng.randint(0, 64) * 1024
+            with open(filler, "wb") as f:
+                f.truncate(0)
+                chunk = b"\0" * 65536
+                left = max(0, free - headroom)
+                try:
+                    while left > 0:
+                        left -= f.write(chunk[:min(len(chunk), left)])
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:      # the volume's own rounding: it is full already
+                    pass
+            where = f"tmpfs case {n} (seed {ctx.seed}, {headroom // 1024} KB left)"
+            for _attempt in range(200):
+                items = _basket(conn, ctx.rng, skus, now)
+                sale_id = new_id()
+                before = _counts(conn)
+                try:
+                    till.sell(conn, items, now=now, sale_id=sale_id)
+                except StoreFull:
+                    refused += 1
+                    if _counts(conn) != before:
+                        report.found(f"{where}: a refused sale left rows behind")
+                    filler.unlink()
+                    till.sell(conn, items, now=now, sale_id=sale_id)
+                    if _sale_rows(conn, sale_id) != 1:
+                        report.found(f"{where}: the sale is not recorded once after space returned")
+                    break
+                except Exception as exc:
+                    other += 1
+                    report.found(f"{where}: {type(exc).__name__} instead of StoreFull: {exc}")
+                    filler.unlink(missing_ok=True)
+                    break
+            else:
+                report.note(f"{where}: 200 sales fitted")
+            filler.unlink(missing_ok=True)
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                report.found(f"{where}: integrity_check failed")
+            gap = _gapless(conn)
+            if gap:
+                report.found(f"{where}: {gap}")
+            report.tried("tmpfs")
+        conn.close()
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
+    report.note(f"real full tmpfs: {refused} of {cases} cases refused with StoreFull, {other} otherwise")
+
+
 def _page(conn, rng, n: int) -> tuple[dict, str]:
     cursor = (conn.execute("SELECT cursor FROM feed_state WHERE feed = 'catalogue'").fetchone() or [""])[0]
     base = 900_000 + n * 100
@@ -170,33 +335,46 @@ def run(ctx: Context, report: Report) -> None:
     load_store(template, DemoChain(now=now, seed=11, skus=150, stores=2, customers=10), "MSK1", terminal_id="P1")
     cases = ctx.cases(24, 1500)
     per_store = 50      # a fresh copy now and then keeps the file small and the cases varied
-    conn = None
-    for n in range(cases):
-        if n % per_store == 0:
-            if conn is not None:
-                conn.close()
-            path = ctx.workdir / f"till-{n // per_store}.db"
-            shutil.copyfile(template, path)
-            conn = connect(path)
-            skus = till.priced_skus(conn, 20, now)
-        kind = KINDS[ctx.rng.randrange(len(KINDS))]
-        if kind == "sale":
-            _case_sale(conn, ctx, report, n, skus, now)
-        elif kind == "print":
-            _case_print(conn, ctx, report, n, skus, now)
-        else:
-            _case_feed(conn, ctx, report, n, now)
-        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            report.found(f"{kind} case {n}: integrity_check failed")
-        gap = _gapless(conn)
-        if gap:
-            report.found(f"{kind} case {n}: {gap}")
-        report.tried(kind)
-    if conn is not None:
-        conn.close()
+    conn = pos = None
+    try:
+        for n in range(cases):
+            if n % per_store == 0:
+                if conn is not None:
+                    conn.close()
+                    pos.close()
+                path = ctx.workdir / f"till-{n // per_store}.db"
+                shutil.copyfile(template, path)
+                conn = connect(path)
+                skus = till.priced_skus(conn, 20, now)
+                pos = Till(path, now)
+            kind = KINDS[n % len(KINDS)] if n < len(KINDS) else KINDS[ctx.rng.randrange(len(KINDS))]
+            _case(kind, conn, pos, ctx, report, n, skus, now)
+    finally:
+        if conn is not None:
+            conn.close()
+            pos.close()
+    _tmpfs_sales(ctx, report, template, now)
     report.note("refused for a full disk and then done once: " +
-                ", ".join(f"{REFUSED[k]} of {report.attempts[k]} {k} cases" for k in KINDS))
+                ", ".join(f"{REFUSED[k]} of {report.attempts[k]} {k} cases" for k in KINDS) +
+                f"; {REFUSED['pos-receipt-owed']} pos sales saved with their receipt owed, queued when space returned")
 
 
-SUITE = Suite("disk", "the database volume full during a sale, a print and a feed page: clear refusal, "
-              "nothing partial, resumes when space returns", run)
+def _case(kind: str, conn, pos: Till, ctx: Context, report: Report, n: int, skus, now: int) -> None:
+    if kind == "sale":
+        _case_sale(conn, ctx, report, n, skus, now)
+    elif kind == "print":
+        _case_print(conn, ctx, report, n, skus, now)
+    elif kind == "pos":
+        _case_pos(pos, ctx, report, n, skus)
+    else:
+        _case_feed(conn, ctx, report, n, now)
+    if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        report.found(f"{kind} case {n}: integrity_check failed")
+    gap = _gapless(conn)
+    if gap:
+        report.found(f"{kind} case {n}: {gap}")
+    report.tried(kind)
+
+
+SUITE = Suite("disk", "the database volume full during a sale, a print, a POS sale and its receipt, and a feed "
+              "page: clear refusal, nothing partial, resumes when space returns", run)
