@@ -17,6 +17,10 @@ printer's status first:
   printed twice is better than one lost. Jobs an earlier run left behind print without
   their drawer kick: the till starting again must not pop the drawer.
 * a document that can never print (damaged row): ``failed``, and the queue moves on.
+* the terminal's disk is full (:class:`retail.store.StoreFull`) when the worker records
+  a job's state: the worker lives on, waits and tries again, printing nothing new until
+  it can record; a receipt that did print while its outcome could not be written is
+  recorded as printed once there is room, not printed again.
 * printed, but the printer warned (the roll is nearly used up): ``printed`` with the
   warning in ``last_error`` and ``error_kind`` ``warning``, for the till to show.
 
@@ -46,12 +50,13 @@ from hardware.printing import (CoverOpen, Document, DocumentError, DrawerKick, P
                                print_document)
 from hardware.receipts.common import LANGS, mark_copy
 from retail import crashpoints
-from retail.store import connect, transaction
+from retail.store import StoreError, connect, transaction
 
 log = logging.getLogger("hardware.queue")
 
 STATUSES = ("queued", "printing", "printed", "failed")
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+STORE_RETRY_S = 1.0   # the store refused a write (disk full): try recording again this soon
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COLUMNS = ("id, seq, kind, status, attempts, last_error, error_kind, lang, copy_of, copies, "
             "created_at, printed_at, document")
@@ -190,6 +195,7 @@ class PrintQueue:
         self._failures = 0
         self._not_before = 0.0
         self._seq_at_start = 0    # jobs up to this one were queued before this queue started
+        self._unrecorded: tuple[str, str, tuple] | None = None   # an outcome the store refused to keep
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -357,16 +363,25 @@ class PrintQueue:
         self._wake.clear()
 
     def _run(self) -> None:
-        try:
-            self._startup()
-        except sqlite3.Error:
-            log.exception("print queue: cannot prepare the queue table")
+        while not self._stop.is_set():
+            try:
+                self._startup()
+            except StoreError as exc:   # the disk is full: a job left 'printing' must be queued again first
+                log.warning("print queue: cannot prepare the queue (%s); trying again", exc)
+                self._sleep(STORE_RETRY_S)
+                continue
+            except sqlite3.Error:
+                log.exception("print queue: cannot prepare the queue table")
+            break
         while not self._stop.is_set():
             try:
                 job = self._next()
             except sqlite3.Error:
                 log.exception("print queue: cannot read the queue")
                 self._sleep(self._poll_s)
+                continue
+            if self._unrecorded is not None and not self._record_pending():
+                self._sleep(STORE_RETRY_S)
                 continue
             if job is None:
                 self._sleep(self._poll_s)
@@ -376,14 +391,36 @@ class PrintQueue:
                 self._sleep(min(wait, self._poll_s))
                 continue
             printer = self._printer
-            if printer is None:
-                if job.error_kind != "no_printer":
-                    self._notify(self._update(job.id, "UPDATE print_jobs SET last_error = ?, "
-                                              "error_kind = 'no_printer' WHERE id = ?",
-                                              (NO_PRINTER, job.id)))
-                self._sleep(self._poll_s)
-                continue
-            self._attempt(job, printer)
+            try:
+                if printer is None:
+                    if job.error_kind != "no_printer":
+                        self._notify(self._update(job.id, "UPDATE print_jobs SET last_error = ?, "
+                                                  "error_kind = 'no_printer' WHERE id = ?",
+                                                  (NO_PRINTER, job.id)))
+                    self._sleep(self._poll_s)
+                    continue
+                self._attempt(job, printer)
+            except (sqlite3.Error, StoreError) as exc:   # a full disk must not end the worker
+                log.warning("print queue: the store refused to record job %s (%s); trying again", job.id, exc)
+                self._sleep(STORE_RETRY_S)
+
+    def _outcome(self, job_id: str, sql: str, params: tuple) -> None:
+        """Record what happened to a job that was sent; if the store refuses, keep it to record later."""
+        try:
+            self._notify(self._update(job_id, sql, params))
+        except (sqlite3.Error, StoreError) as exc:
+            log.warning("print queue: cannot record the outcome of job %s yet (%s)", job_id, exc)
+            self._unrecorded = (job_id, sql, params)
+
+    def _record_pending(self) -> bool:
+        job_id, sql, params = self._unrecorded
+        try:
+            job = self._update(job_id, sql, params)
+        except (sqlite3.Error, StoreError):
+            return False
+        self._unrecorded = None
+        self._notify(job)
+        return True
 
     def _attempt(self, job: PrintJob, printer: PrinterConfig) -> None:
         try:
@@ -405,9 +442,8 @@ class PrintQueue:
         try:
             result = print_document(document, printer)
         except DocumentError as exc:
-            self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'failed', "
-                                      "last_error = ?, error_kind = 'document' WHERE id = ?",
-                                      (str(exc), job.id)))
+            self._outcome(job.id, "UPDATE print_jobs SET status = 'failed', "
+                          "last_error = ?, error_kind = 'document' WHERE id = ?", (str(exc), job.id))
             return
         except Exception as exc:  # PrinterError, or a font or driver problem: keep the job
             if not isinstance(exc, PrinterError):
@@ -418,17 +454,16 @@ class PrintQueue:
             self._failures += 1
             delay = self._backoff[min(self._failures, len(self._backoff)) - 1]
             self._not_before = time.monotonic() + delay
-            self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'queued', "
-                                      "last_error = ?, error_kind = ? WHERE id = ?",
-                                      (message, _error_kind(exc), job.id)))
+            self._outcome(job.id, "UPDATE print_jobs SET status = 'queued', "
+                          "last_error = ?, error_kind = ? WHERE id = ?", (message, _error_kind(exc), job.id))
             return
         crashpoints.reach("print.sent")
         self._failures = 0
         self._not_before = 0.0
         warning = "; ".join(result.warnings) or None   # e.g. the roll is nearly used up
-        self._notify(self._update(job.id, "UPDATE print_jobs SET status = 'printed', "
-                                  "printed_at = ?, last_error = ?, error_kind = ? WHERE id = ?",
-                                  (int(self._clock()), warning, warning and "warning", job.id)))
+        self._outcome(job.id, "UPDATE print_jobs SET status = 'printed', "
+                      "printed_at = ?, last_error = ?, error_kind = ? WHERE id = ?",
+                      (int(self._clock()), warning, warning and "warning", job.id))
 
     @staticmethod
     def _kick_anyway(printer: PrinterConfig) -> str:
