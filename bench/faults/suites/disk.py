@@ -29,7 +29,9 @@ After each case ``PRAGMA integrity_check`` must say ok and receipt numbers stay 
 Then, when the suite runs as root and may mount a tmpfs (it checks and says so in a note
 when it cannot; nothing depends on it), a few sales on a *real* full file system: the
 store on a small tmpfs, a filler file taking all but a random few KB, sell until it is
-full, check the refusal, delete the filler and sell the same sale again.
+full, check the refusal, delete the filler and sell the same sale again; and the print
+queue's worker started on the full volume with the paper out must live on and print the
+receipt once, when space and paper return.
 """
 from __future__ import annotations
 
@@ -238,20 +240,8 @@ def _tmpfs_sales(ctx: Context, report: Report, template: Path, now: int) -> None
         skus = till.priced_skus(conn, 20, now)
         till.sell(conn, [(skus[0], 1)], now=now)   # the shift and the WAL exist before the squeeze
         for n in range(cases):
-            filler = mount / "filler"
-            free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
             headroom = ctx.rng.randint(0, 64) * 1024
-            with open(filler, "wb") as f:
-                f.truncate(0)
-                chunk = b"\0" * 65536
-                left = max(0, free - headroom)
-                try:
-                    while left > 0:
-                        left -= f.write(chunk[:min(len(chunk), left)])
-                    f.flush()
-                    os.fsync(f.fileno())
-                except OSError:      # the volume's own rounding: it is full already
-                    pass
+            filler = _fill_volume(mount, headroom)
             where = f"tmpfs case {n} (seed {ctx.seed}, {headroom // 1024} KB left)"
             for _attempt in range(200):
                 items = _basket(conn, ctx.rng, skus, now)
@@ -282,10 +272,61 @@ def _tmpfs_sales(ctx: Context, report: Report, template: Path, now: int) -> None
             if gap:
                 report.found(f"{where}: {gap}")
             report.tried("tmpfs")
+        _tmpfs_queue(ctx, report, mount, conn, skus, now)
         conn.close()
     finally:
         subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
     report.note(f"real full tmpfs: {refused} of {cases} cases refused with StoreFull, {other} otherwise")
+
+
+def _fill_volume(mount: Path, headroom: int) -> Path:
+    filler = mount / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
+        left = max(0, free - headroom)
+        while left > 0:
+            left -= os.write(fd, b"\0" * min(65536, left))
+    except OSError:     # the volume's own rounding: full already
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def _tmpfs_queue(ctx: Context, report: Report, mount: Path, conn, skus, now: int) -> None:
+    """The print queue's worker on the full volume: lives on, prints once there is room."""
+    import time
+
+    from hardware.emulator.escpos_printer import EscposPrinterEmulator
+    from hardware.printing import PrinterConfig
+    from hardware.queue import PrintQueue
+
+    sale = till.sell(conn, _basket(conn, ctx.rng, skus, now), now=now)
+    enqueue(conn, job_id(sale.id), build_sale_receipt(conn, get_sale(conn, sale.id), now=now, lang="ru"),
+            "receipt", now=now)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with EscposPrinterEmulator(port=0, paper="out") as printer:
+        filler = _fill_volume(mount, 0)
+        queue = PrintQueue(mount / "till.db", PrinterConfig(printer.spec, timeout_s=1.0), backoff_s=(0.05, 0.1),
+                           poll_s=0.05).start()
+        try:
+            time.sleep(0.6)     # the worker meets paper out and a disk that cannot take the note
+            if not queue._thread.is_alive():
+                report.found(f"tmpfs queue (seed {ctx.seed}): the print queue's worker died on the full disk")
+            filler.unlink()
+            printer.set_state(paper="ok")
+            queue.retry_now()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and queue.job(job_id(sale.id)).status != "printed":
+                time.sleep(0.05)
+            if queue.job(job_id(sale.id)).status != "printed":
+                report.found(f"tmpfs queue (seed {ctx.seed}): the receipt did not print once space returned")
+            elif len(printer.jobs) != 1:
+                report.found(f"tmpfs queue (seed {ctx.seed}): the receipt printed {len(printer.jobs)} times")
+        finally:
+            queue.close()
+    report.tried("tmpfs-queue")
 
 
 def _page(conn, rng, n: int) -> tuple[dict, str]:
