@@ -3,11 +3,11 @@
 Each case draws from ``ctx.rng`` one kind of garbage and checks the layer that takes it:
 
 - ``feed``: a valid page of new rows of one feed (catalogue, prices, inventory,
-  customers) applied to a till store loaded from the demo chain, with some rows
+  network stock, customers, promotions, staff, stores, orders) applied to a till store loaded from the demo chain, with some rows
   corrupted (wrong types, negative, absurd and huge numbers, unknown references, lone
   surrogates, NUL, megabyte fields, missing or extra keys, wrong ops) and sometimes the
   envelope (rows not a list, a cursor that is not the one asked from, a next_cursor that
-  does not move, absurd versions). :func:`sync.apply.apply_page` must return a result
+  does not move or goes back, a page of another feed, absurd versions, a key twice). :func:`sync.apply.apply_page` must return a result
   or raise ``PageRejected``; nothing else. A rejected page leaves the store and the
   checkpoint exactly as they were; an applied one applied the rows that were good,
   quarantined each bad one with a reason, and left every older row as it was.
@@ -16,15 +16,18 @@ Each case draws from ``ctx.rng`` one kind of garbage and checks the layer that t
 - ``erp``: a CSV or NDJSON price/product file with broken lines imported into central:
   each bad line rejected with its line number and a reason, the good ones in, nothing
   half-written.
-- ``scanner``: random bytes through the serial framing (any suffix) and the scan
-  classifier: events or nothing, never an exception other than ``ScannerError``.
-- ``printer``: random DLE EOT reply bytes: the status is never "online" for a reply that
-  is not a valid ESC/POS status byte, and interpreting never raises.
+- ``scanner``: random bytes through the serial framing (any suffix), the keyboard wedge
+  (any suffix, layout and key timing) and the scan classifier: events or nothing, never an
+  exception other than ``ScannerError``; what is not a code is ``Unrecognised`` with a reason.
+- ``printer``: random DLE EOT reply bytes, given to the interpreter or answered on the wire
+  by the printer emulator to :func:`hardware.printing.status.query_status`: the status is
+  never "online" for a reply that is not a valid ESC/POS status byte, and nothing raises.
 """
 from __future__ import annotations
 
 import copy
 import gzip
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -37,13 +40,15 @@ from retail.store import connect
 
 KINDS = ("feed", "wire", "erp", "scanner", "printer")
 NOW = 1_795_000_000
+# A real scrypt hash with tiny parameters (rows must parse; no PIN signs in with it).
+PIN_HASH = "scrypt$16$1$1$" + "00" * 16 + "$" + hashlib.scrypt(b"0000", salt=bytes(16), n=16, r=1, p=1, dklen=32).hex()
 JUNK = [None, True, -1, 0, 2**63, -(2**63), 10**30, 1.5, float("nan"), "", "x", "\ud800", "a\x00b",
         "ё" * 300_000, [], [1, 2], {}, {"a": 1}, "1; DROP TABLE products", "-5", "1e9", "٣"]
 
 
 # ---------------------------------------------------------------- feed pages
 
-def _valid_rows(feed: str, rng, base: int, skus: list[str]) -> list[dict]:
+def _valid_rows(feed: str, rng, base: int, skus: list[str], locations: tuple[str, ...] = ("MSK1",)) -> list[dict]:
     n = rng.randint(10, 40)
     rows = []
     for i in range(n):
@@ -63,6 +68,37 @@ def _valid_rows(feed: str, rng, base: int, skus: list[str]) -> list[dict]:
             target = skus[i % len(skus)]
             rows.append({"op": "upsert", "key": f"stock:{target}", "data": {
                 "type": "stock", "sku": target, "on_hand_milli": rng.randint(0, 10**6), "safety_milli": 0}})
+        elif feed == "network":
+            target, where = skus[i % len(skus)], rng.choice(locations)
+            rows.append({"op": "upsert", "key": f"net:{target}:{where}", "data": {
+                "type": "network", "sku": target, "location_id": where,
+                "available_milli": rng.randint(0, 10**6)}})
+        elif feed == "promotions":
+            pid = f"bad-{base + i}"
+            rows.append({"op": "upsert", "key": f"promo:{pid}", "data": {
+                "id": pid, "kind": "percent_off", "name_ru": "Скидка", "name_en": "Discount",
+                "params": {"target": {"skus": [rng.choice(skus)]}, "percent_bp": rng.randint(1, 5000)},
+                "priority": 10, "exclusive": False, "stackable": False, "valid_from": None, "valid_to": None,
+                "coupon_code": None, "tier": None, "customer_id": None}})
+        elif feed == "staff":
+            rows.append({"op": "upsert", "key": f"staff:bad-{base + i}", "data": {
+                "id": f"bad-{base + i}", "name": "Мария", "role": rng.choice(("cashier", "manager")),
+                "pin_hash": PIN_HASH, "active": True}})
+        elif feed == "stores":
+            sid = f"S{base + i}"
+            rows.append({"op": "upsert", "key": f"store:{sid}", "data": {
+                "id": sid, "name_ru": f"Магазин {sid}", "name_en": f"Store {sid}", "kind": "store",
+                "city_ru": "Москва", "city_en": "Moscow", "address": "", "timezone": "Europe/Moscow",
+                "pickup": True, "delivery_days": 1}})
+        elif feed == "orders":
+            oid, target, total = f"bad-{base + i}", rng.choice(skus), rng.randint(100, 10**6)
+            rows.append({"op": "upsert", "key": f"order:{oid}", "data": {
+                "id": oid, "number": f"W-{base + i}", "channel": "web", "fulfilment": "pickup", "status": "placed",
+                "pickup_store_id": "MSK1", "source_id": "MSK1", "customer_id": None,
+                "contact": {"name": "Анна", "phone": "+79161234567"}, "total": total, "paid": 0,
+                "pickup_code_hash": "", "created_at": NOW, "updated_at": NOW, "ready_at": None, "expires_at": None,
+                "lines": [{"line_no": 1, "sku": target, "name": f"Товар {target}", "qty_milli": 1000,
+                           "unit_price": total, "amount": total, "vat_rate_bp": 2000, "returned_milli": 0}]}})
         else:
             cid = f"bad-{base + i}"
             rows.append({"op": "upsert", "key": f"customer:{cid}", "data": {
@@ -96,12 +132,25 @@ def _corrupt_row(row: dict, rng) -> str:
     if how == "unknown_ref" and isinstance(data, dict) and "sku" in data:
         data["sku"] = "NO-SUCH-" + str(rng.randrange(10**6))
         return "unknown sku"
+    if how == "unknown_ref" and isinstance(data, dict) and isinstance(data.get("lines"), list):
+        data["lines"][0]["sku"] = "NO-SUCH-" + str(rng.randrange(10**6))    # a line for no product
+        return "line for unknown sku"
+    if how == "unknown_ref" and isinstance(data, dict) and isinstance(data.get("params"), dict):
+        data["params"]["target"] = rng.choice([{"skus": ["NO-SUCH"]}, {"skus": "x"}, None, {"category": 10**30}])
+        return "promotion target"
     row["data"] = rng.choice(JUNK[:10])
     return "data"
 
 
 def _table_of(feed: str) -> str:
-    return {"catalogue": "products", "prices": "prices", "inventory": "stock", "customers": "customers"}[feed]
+    return {"catalogue": "products", "prices": "prices", "inventory": "stock", "customers": "customers",
+            "network": "network_stock", "promotions": "promotions", "staff": "staff", "stores": "stores",
+            "orders": "orders"}[feed]
+
+
+# Feeds whose generated rows all carry new keys: every row there before must stay as it was.
+NEW_KEY_FEEDS = ("catalogue", "customers", "promotions", "staff", "stores", "orders")
+FEED_NAMES = ("catalogue", "prices", "inventory", "network", "customers", "promotions", "staff", "stores", "orders")
 
 
 def _dump(conn, table: str) -> list[tuple]:
@@ -112,23 +161,36 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
     from sync.apply import PageRejected, apply_page
 
     rng = ctx.rng
-    feed = rng.choice(("catalogue", "prices", "inventory", "customers"))
-    table = _table_of(feed)
+    kind = rng.choice(FEED_NAMES)
+    feed = "inventory" if kind == "network" else kind     # network stock rides the inventory feed
+    table = _table_of(kind)
     state = conn.execute("SELECT cursor, version FROM feed_state WHERE feed = ?", (feed,)).fetchone()
     cursor = state[0] if state else ""
-    rows = _valid_rows(feed, rng, 10_000_000 + n * 100, skus)
+    locations = tuple(r[0] for r in conn.execute("SELECT id FROM stores ORDER BY id"))
+    rows = _valid_rows(kind, rng, 10_000_000 + n * 100, skus, locations)
     damaged = set()
     for i in rng.sample(range(len(rows)), rng.randint(1, max(1, len(rows) // rng.choice((1, 2, 4, 8))))):
         _corrupt_row(rows[i], rng)
         damaged.add(i)
+    if rng.random() < 0.1:     # the same key twice in one page, the second one different
+        twin = copy.deepcopy(rng.choice(rows))
+        if isinstance(twin.get("data"), dict):
+            twin["data"][rng.choice(sorted(twin["data"]) or ["x"])] = rng.choice(JUNK[:10])
+        rows.append(twin)
     page = {"feed": feed, "store": "MSK1", "version": (state[1] if state else 0) + 1, "cursor": cursor,
             "next_cursor": f"c{n}", "more": False, "included": {"P1": 0}, "server_time": NOW, "rows": rows}
     if rng.random() < 0.2:
-        what = rng.choice(("rows", "cursor", "stuck", "version", "included", "next"))
+        what = rng.choice(("rows", "cursor", "back", "stuck", "version", "included", "next", "feed"))
         if what == "rows":
             page["rows"] = rng.choice(JUNK[:12])
         elif what == "cursor":
             page["cursor"] = cursor + "x"
+        elif what == "back":      # central answers from an older cursor than the one asked from
+            page["cursor"] = rng.choice(["", "c0", cursor[:-1]])
+            if page["cursor"] == cursor:
+                page["cursor"] = cursor + "-old"
+        elif what == "feed":
+            page["feed"] = rng.choice([f for f in FEED_NAMES if f not in (feed, "network")])
         elif what == "stuck":
             page["more"], page["next_cursor"] = True, cursor
         elif what == "version":
@@ -138,7 +200,7 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
         else:
             page["next_cursor"] = rng.choice([None, 5, "x" * 10_000])
     before = _dump(conn, table)
-    where = f"feed case {n} ({feed}, seed {ctx.seed})"
+    where = f"feed case {n} ({kind}, seed {ctx.seed})"
     try:
         result = apply_page(conn, feed, page, terminal_id="P1", now=NOW + n, sent_cursor=cursor)
     except PageRejected:
@@ -147,7 +209,7 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
         after = conn.execute("SELECT cursor FROM feed_state WHERE feed = ?", (feed,)).fetchone()
         if (after[0] if after else "") != cursor:
             report.found(f"{where}: a rejected page moved the checkpoint")
-        report.tried("feed:rejected")
+        report.tried(f"feed:{kind}:rejected")
         return
     except Exception as exc:
         report.found(f"{where}: {type(exc).__name__} escaped apply_page: {str(exc)[:200]}")
@@ -161,11 +223,11 @@ def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> N
         report.found(f"{where}: a quarantined row has no reason")
     if result.applied + result.quarantined + result.deleted < len(rows):
         report.found(f"{where}: {len(rows)} rows, {result.applied} applied, {result.quarantined} quarantined")
-    if feed in ("catalogue", "customers"):   # new keys only: every older row must be as it was
+    if kind in NEW_KEY_FEEDS:   # new keys only: every older row must be as it was
         old = set(before)
         if not old <= set(_dump(conn, table)):
             report.found(f"{where}: an applied page of new rows changed older {table} rows")
-    report.tried("feed:applied")
+    report.tried(f"feed:{kind}:applied")
 
 
 # ---------------------------------------------------------------- the wire
@@ -261,8 +323,9 @@ def _case_erp(central_db, ctx: Context, report: Report, n: int, skus: list[str])
 # ---------------------------------------------------------------- scanner and printer
 
 def _case_scanner(ctx: Context, report: Report, n: int) -> None:
-    from hardware.scanner.framing import FrameAssembler, Framing, ScannerError, Suffix
-    from retail.codes.scan import classify
+    from hardware.scanner.framing import FrameAssembler, Framing, ScanEvent, ScannerError, Suffix
+    from hardware.scanner.wedge import LAYOUTS, KeyboardWedge
+    from retail.codes.scan import Unrecognised, classify
 
     rng = ctx.rng
     suffix = rng.choice(list(Suffix))
@@ -274,8 +337,21 @@ def _case_scanner(ctx: Context, report: Report, n: int) -> None:
         events += assembler.flush()
         for event in events:
             event.classify()
+        wedge = KeyboardWedge(suffix=rng.choice([None, *list(Suffix)]), layout=rng.choice(LAYOUTS))
+        at = 1000.0
+        for ch in rng.randbytes(rng.randint(0, 200)).decode("latin-1"):
+            at += rng.choice((0.001, 0.01, 0.2))
+            events += [o for o in wedge.feed(ch, at) if isinstance(o, ScanEvent)]
+        events += [o for o in wedge.poll(at + 1.0) if isinstance(o, ScanEvent)]
+        for event in events:
+            event.classify()
         for _ in range(5):
-            classify(rng.randbytes(rng.randint(0, 80)).decode("latin-1"))
+            text = rng.randbytes(rng.randint(0, 80)).decode("latin-1")
+            result = classify(text)
+            if isinstance(result, Unrecognised) and not result.reason:
+                report.found(f"scanner case {n}: {text!r} not recognised without a reason")
+            if not text.strip() and not isinstance(result, Unrecognised):
+                report.found(f"scanner case {n}: an empty scan was recognised as {type(result).__name__}")
     except ScannerError:
         pass
     except Exception as exc:
@@ -305,6 +381,36 @@ def _case_printer(ctx: Context, report: Report, n: int) -> None:
         report.tried("printer")
 
 
+def _case_printer_wire(emulator, ctx: Context, report: Report, n: int) -> None:
+    """Garbage answered on the wire to DLE EOT 1/2/4, read by :func:`query_status` as the till does."""
+    from hardware.printing import PrinterConfig
+    from hardware.printing.backends import open_printer
+    from hardware.printing.status import STATES, _valid, query_status
+
+    rng = ctx.rng
+    garbage = rng.randbytes(rng.randint(1, 6))
+    emulator.garble_status(garbage)
+    printer = open_printer(PrinterConfig(emulator.spec, timeout_s=0.5))
+    try:
+        status = query_status(printer, 0.5)
+    except Exception as exc:
+        report.found(f"printer wire case {n} {garbage!r}: query_status raised {type(exc).__name__}: {exc}")
+        return
+    finally:
+        try:
+            printer.close()
+        except OSError:
+            pass
+        emulator.garble_status(None)
+    if status.state not in STATES or not status.detail:
+        report.found(f"printer wire case {n} {garbage!r}: state {status.state!r} detail {status.detail!r}")
+    if not _valid(garbage[0]) and status.state != "unknown":
+        report.found(f"printer wire case {n} {garbage!r}: a reply that is no status byte read as {status.state}")
+    if status.state == "online" and garbage[0] & 0x08:
+        report.found(f"printer wire case {n} {garbage!r}: an offline bit read as online")
+    report.tried("printer:wire")
+
+
 # ---------------------------------------------------------------- the run
 
 def run(ctx: Context, report: Report) -> None:
@@ -322,6 +428,10 @@ def run(ctx: Context, report: Report) -> None:
     with sqlite3.connect(central_db) as c:
         central_skus = [r[0] for r in c.execute("SELECT sku FROM products ORDER BY sku LIMIT 20")]
     c.close()
+    from hardware.emulator.escpos_printer import EscposPrinterEmulator
+
+    emulator = EscposPrinterEmulator(port=0, out_dir=ctx.workdir / "printer")
+    emulator.start()
     try:
         for n in range(ctx.cases(60, 5000)):
             kind = KINDS[n % len(KINDS)] if n < len(KINDS) else ctx.rng.choice(KINDS)
@@ -333,13 +443,16 @@ def run(ctx: Context, report: Report) -> None:
                 _case_erp(central_db, ctx, report, n, central_skus)
             elif kind == "scanner":
                 _case_scanner(ctx, report, n)
-            else:
+            elif ctx.rng.random() < 0.5:
                 _case_printer(ctx, report, n)
+            else:
+                _case_printer_wire(emulator, ctx, report, n)
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             report.found("the till store's integrity_check failed after the bad pages")
         report.note(f"{conn.execute('SELECT COUNT(*) FROM quarantine').fetchone()[0]} rows quarantined, each "
                     "with a reason")
     finally:
+        emulator.stop()
         conn.close()
 
 
