@@ -233,13 +233,29 @@ def _tmpfs_sales(ctx: Context, report: Report, template: Path, now: int) -> None
         return
     refused = other = 0
     cases = ctx.cases(3, 40)
-    try:
-        path = mount / "till.db"
+    conn = None
+    path = mount / "till.db"
+
+    def fresh():
+        """A fresh store on the volume each case: the last one's sales must not eat the room."""
+        nonlocal conn
+        if conn is not None:
+            conn.close()
+        for old in mount.glob("till.db*"):
+            old.unlink()
         shutil.copyfile(template, path)
         conn = connect(path)
-        skus = till.priced_skus(conn, 20, now)
         till.sell(conn, [(skus[0], 1)], now=now)   # the shift and the WAL exist before the squeeze
+        return conn
+
+    try:
+        skus = []
+        shutil.copyfile(template, path)
+        with connect(path) as probe:
+            skus = till.priced_skus(probe, 20, now)
+        probe.close()
         for n in range(cases):
+            conn = fresh()
             headroom = ctx.rng.randint(0, 64) * 1024
             filler = _fill_volume(mount, headroom)
             where = f"tmpfs case {n} (seed {ctx.seed}, {headroom // 1024} KB left)"
@@ -272,10 +288,12 @@ def _tmpfs_sales(ctx: Context, report: Report, template: Path, now: int) -> None
             if gap:
                 report.found(f"{where}: {gap}")
             report.tried("tmpfs")
-        _tmpfs_queue(ctx, report, mount, conn, skus, now)
-        conn.close()
+        _tmpfs_queue(ctx, report, mount, fresh(), skus, now)
     finally:
-        subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
+        if conn is not None:
+            conn.close()
+        if subprocess.run(["umount", str(mount)], capture_output=True, timeout=30).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=30)   # detach it at least
     report.note(f"real full tmpfs: {refused} of {cases} cases refused with StoreFull, {other} otherwise")
 
 
