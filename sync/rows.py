@@ -40,6 +40,7 @@ MAX_TEXT = 10_000
 MAX_MONEY = 10**13          # kopecks: a hundred billion rubles
 MAX_MILLI = 10**12
 MAX_TIME = 2**53
+MAX_PRIORITY = 10**9        # promotion priorities are small ranks; anything bigger is garbage
 ORDER_CHANNELS = ("web", "app", "kiosk", "pos")
 ORDER_FULFILMENTS = ("delivery", "pickup")
 ORDER_STATUSES = ("placed", "picking", "ready", "collected", "cancelled", "expired", "delivered")
@@ -306,6 +307,7 @@ def _promotion(key_id: str, d: Mapping) -> tuple:
         promo = promotion_from_row(fields)
     except (PromotionError, ValueError, TypeError) as exc:
         raise RowError(f"{what}: {exc}") from None
+    integer(promo.priority, f"{what}: priority", -MAX_PRIORITY, MAX_PRIORITY)   # beyond SQLite's INTEGER crashed
     when(promo.valid_from, f"{what}: valid_from", optional=True)
     when(promo.valid_to, f"{what}: valid_to", optional=True)
     try:
