@@ -17,6 +17,8 @@ pytestmark = pytest.mark.faults
 def test_network_quick(tmp_path):
     report = run_quick("network", tmp_path)
     assert "slowest convergence after healing" in report.notes[0]
+    assert set(report.attempts) >= {"reorder", "gateway", "outage", "truncate", "reset_first", "duplicate"}
+    assert any("outages of simulated time" in note for note in report.notes)
 
 
 @pytest.fixture
@@ -45,6 +47,17 @@ def test_each_proxy_fault_looks_like_the_network_it_imitates(central):
         assert [a for _, _, a in proxy.seen] == [("truncate", 0.5), "reset", "reset_first", "duplicate"]
     finally:
         proxy.close()
+
+
+def test_sim_clock_only_moves_forward():
+    from bench.faults.suites.network import SimClock
+
+    clock = SimClock()
+    start = clock()
+    clock.advance_to(start + 7200)
+    assert clock() - start >= 7200
+    clock.advance_to(start)          # never back
+    assert clock() - start >= 7200
 
 
 def _get_in_turn(urls: list[str], gap: float) -> list[requests.Response | None]:
