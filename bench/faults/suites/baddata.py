@@ -12,7 +12,10 @@ Each case draws from ``ctx.rng`` one kind of garbage and checks the layer that t
   checkpoint exactly as they were; an applied one applied the rows that were good,
   quarantined each bad one with a reason, and left every older row as it was.
 - ``wire``: a page's bytes cut short, bit-flipped or not JSON at all reach the agent's
-  client decoder: a ``SyncError`` saying so, never another exception.
+  client decoder, or a loopback HTTP server answers the client's real request with a cut
+  or garbage gzip body (Content-Encoding: gzip), a Content-Length that lies, bytes that
+  are not UTF-8, odd statuses with junk Retry-After, nonsense Date headers: a
+  ``SyncError`` saying so, never another exception.
 - ``erp``: a CSV or NDJSON price/product file with broken lines imported into central:
   each bad line rejected with its line number and a reason, the good ones in, nothing
   half-written.
@@ -268,6 +271,81 @@ def _case_wire(ctx: Context, report: Report, n: int) -> None:
     report.tried("wire")
 
 
+class _GarbageCentral:
+    """A loopback HTTP server that answers every request with the next prepared answer."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        outer = self
+        self.answer: tuple[int, dict, bytes] = (200, {}, b"{}")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, headers, body = outer.answer
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
+
+            def log_message(self, *args) -> None:
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _case_http(central: _GarbageCentral, ctx: Context, report: Report, n: int) -> None:
+    """Garbage over real HTTP to the agent's client: a SyncError (or a page), never another exception."""
+    from sync.client import CentralClient
+    from sync.errors import SyncError
+
+    rng = ctx.rng
+    good = json.dumps({"feed": "prices", "version": 1, "cursor": "", "next_cursor": "1", "more": False,
+                       "server_time": rng.choice([NOW, "x", None, 10**40, -1]), "rows": []}).encode()
+    how = rng.choice(("gzip-cut", "gzip-garbage", "length-lie", "not-utf8", "status", "date"))
+    status, headers, body = 200, {"Content-Type": "application/json"}, good
+    if how == "gzip-cut":
+        packed = gzip.compress(good)
+        body, headers["Content-Encoding"] = packed[:rng.randrange(1, len(packed))], "gzip"
+    elif how == "gzip-garbage":
+        body, headers["Content-Encoding"] = rng.randbytes(rng.randint(1, 300)), "gzip"
+    elif how == "length-lie":
+        headers["Content-Length"] = str(len(body) + rng.randint(1, 5000))
+    elif how == "not-utf8":
+        body = good[:10] + rng.randbytes(rng.randint(1, 50)) + good[10:]
+    elif how == "status":
+        status = rng.choice((204, 301, 400, 404, 409, 410, 413, 418, 429, 500, 502, 503, 504))
+        body = rng.choice((b"", b"<html>oops</html>", b'{"detail": 5}', rng.randbytes(40)))
+        headers["Retry-After"] = rng.choice(("5", "-1", "soon", "99999999999999999999", "\u00ff"))
+    else:
+        headers["Date"] = rng.choice(("garbage", "Mon, 99 Foo 2026 99:99:99 GMT", "", "Thu, 01 Jan 1970 00:00:00 GMT"))
+    central.answer = (status, headers, body)
+    client = CentralClient(central.url, "MSK1", "P1", "token", timeout=(1.0, 0.5))
+    try:
+        page = client.feed_page("prices", "", 100)
+        if not isinstance(page, dict):
+            report.found(f"http case {n} ({how}): feed_page returned {type(page).__name__}")
+    except SyncError:
+        pass
+    except Exception as exc:
+        report.found(f"http case {n} ({how}): {type(exc).__name__} instead of a SyncError: {str(exc)[:200]}")
+    finally:
+        client.close()
+    report.tried(f"http:{how}")
+
+
 # ---------------------------------------------------------------- ERP files
 
 def _case_erp(central_db, ctx: Context, report: Report, n: int, skus: list[str]) -> None:
@@ -432,13 +510,16 @@ def run(ctx: Context, report: Report) -> None:
 
     emulator = EscposPrinterEmulator(port=0, out_dir=ctx.workdir / "printer")
     emulator.start()
+    central = _GarbageCentral()
     try:
         for n in range(ctx.cases(60, 5000)):
             kind = KINDS[n % len(KINDS)] if n < len(KINDS) else ctx.rng.choice(KINDS)
             if kind == "feed":
                 _case_feed(conn, ctx, report, n, skus)
-            elif kind == "wire":
+            elif kind == "wire" and ctx.rng.random() < 0.5:
                 _case_wire(ctx, report, n)
+            elif kind == "wire":
+                _case_http(central, ctx, report, n)
             elif kind == "erp":
                 _case_erp(central_db, ctx, report, n, central_skus)
             elif kind == "scanner":
@@ -452,6 +533,7 @@ def run(ctx: Context, report: Report) -> None:
         report.note(f"{conn.execute('SELECT COUNT(*) FROM quarantine').fetchone()[0]} rows quarantined, each "
                     "with a reason")
     finally:
+        central.close()
         emulator.stop()
         conn.close()
 
