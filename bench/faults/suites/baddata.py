@@ -393,6 +393,14 @@ def _case_erp(central_db, ctx: Context, report: Report, n: int, skus: list[str])
         for reject in result.rejects:
             if not getattr(reject, "reason", "") or not getattr(reject, "line", None):
                 report.found(f"erp case {n}: a rejected line without its number or reason: {reject}")
+        if result.rows != result.applied + result.deleted + len(result.rejects):   # nothing half-imported
+            report.found(f"erp case {n} ({fmt}): {result.summary()} do not add up")
+        numbers = [r.line for r in result.rejects]
+        if len(set(numbers)) != len(numbers) or any(not 1 <= x <= len(lines) + 2 for x in numbers):
+            report.found(f"erp case {n} ({fmt}): reject line numbers {numbers} for {len(lines)} lines")
+        after = conn.execute("SELECT COUNT(*) FROM prices").fetchone()[0]
+        if after < before[0]:
+            report.found(f"erp case {n} ({fmt}): importing upserts lost {before[0] - after} prices")
         report.tried("erp:imported")
     finally:
         conn.close()
