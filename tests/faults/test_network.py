@@ -49,6 +49,30 @@ def test_each_proxy_fault_looks_like_the_network_it_imitates(central):
         proxy.close()
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 0.99])
+def test_a_cut_gzip_feed_page_is_a_sync_error_never_a_crash(central, fraction):
+    """A feed page (gzip-compressed by central) cut at any byte: the client says so, typed."""
+    from sync.client import CentralClient
+    from sync.errors import SyncError
+
+    running, template = central
+    proxy = Proxy(running.url)
+    try:
+        client = CentralClient(proxy.url, template.home, "P1", running.token(template.home, "P1"))
+        whole = requests.get(f"{proxy.url}/api/v1/stores/{template.home}/feeds/catalogue",
+                             params={"cursor": "", "limit": 200}, timeout=10,
+                             headers={"Authorization": f"Bearer {running.token(template.home, 'P1')}",
+                                      "Accept-Encoding": "gzip"})
+        assert whole.status_code == 200 and whole.headers.get("Content-Encoding") == "gzip", whole.text[:200]
+        proxy.rule = lambda m, p, b: ("truncate", fraction)
+        with pytest.raises(SyncError):
+            client.feed_page("catalogue", "", 200)
+        client.close()
+        assert proxy.requests_to("/feeds/catalogue")[-1][2] == ("truncate", fraction)
+    finally:
+        proxy.close()
+
+
 def test_sim_clock_only_moves_forward():
     from bench.faults.suites.network import SimClock
 
