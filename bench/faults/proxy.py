@@ -16,7 +16,8 @@ It sits between a terminal and central on 127.0.0.1. Each request is forwarded a
 - ``"reset"``: forward, let central commit, then reset the connection (TCP RST) instead
   of answering; ``"reset_first"``: reset without forwarding;
 - ``"duplicate"``: send the request to central twice (a retrying middlebox) and answer
-  with the second answer;
+  with the second answer; ``("duplicate", 0)`` answers with the first, ``("duplicate", 1)``
+  with the second;
 - ``("reorder", group)``: forward, then hold central's answer until ``group`` answers
   are held (or :attr:`Proxy.hold_s` passed since the first) and release them last-held
   first: concurrent requests get their answers out of order, each still its own.
@@ -96,8 +97,10 @@ class Proxy:
                     time.sleep(action[1])
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 resp, data = self._forward(body, headers)
-                if action == "duplicate":
-                    resp, data = self._forward(body, headers)
+                if action == "duplicate" or (isinstance(action, tuple) and action[0] == "duplicate"):
+                    again = self._forward(body, headers)
+                    if action == "duplicate" or action[1] != 0:   # ("duplicate", 0) answers with the first
+                        resp, data = again
                 if action == "drop":
                     self.close_connection = True
                     return

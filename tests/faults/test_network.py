@@ -44,7 +44,10 @@ def test_each_proxy_fault_looks_like_the_network_it_imitates(central):
                 requests.get(url, timeout=5)
         proxy.rule = lambda m, p, b: "duplicate"
         assert requests.get(url, timeout=5).json()["ok"] is True
-        assert [a for _, _, a in proxy.seen] == [("truncate", 0.5), "reset", "reset_first", "duplicate"]
+        proxy.rule = lambda m, p, b: ("duplicate", 0)
+        assert requests.get(url, timeout=5).json()["ok"] is True
+        assert [a for _, _, a in proxy.seen] == [("truncate", 0.5), "reset", "reset_first", "duplicate",
+                                                 ("duplicate", 0)]
     finally:
         proxy.close()
 
@@ -82,6 +85,31 @@ def test_sim_clock_only_moves_forward():
     assert clock() - start >= 7200
     clock.advance_to(start)          # never back
     assert clock() - start >= 7200
+
+
+def test_duplicate_reaches_central_twice_and_answers_with_the_chosen_one(central):
+    """Two POSTs reach central; the answer is the first or the second as asked (told apart by a 404 then 200)."""
+    running, _ = central
+    calls = []
+    upstream = Proxy(running.url)   # counts what reaches central; answers 404 to the first of each pair
+
+    def first_is_404(method, path, body):
+        calls.append(path)
+        return (404, '{"detail": "first"}') if len(calls) == 1 else "pass"
+
+    upstream.rule = first_is_404
+    proxy = Proxy(upstream.url)
+    try:
+        proxy.rule = lambda m, p, b: ("duplicate", 0)
+        assert requests.get(f"{proxy.url}/api/v1/health", timeout=5).status_code == 404
+        assert len(calls) == 2
+        calls.clear()
+        proxy.rule = lambda m, p, b: ("duplicate", 1)
+        assert requests.get(f"{proxy.url}/api/v1/health", timeout=5).status_code == 200
+        assert len(calls) == 2
+    finally:
+        proxy.close()
+        upstream.close()
 
 
 def _get_in_turn(urls: list[str], gap: float) -> list[requests.Response | None]:

@@ -91,6 +91,8 @@ class Faulty:
                 return ("reorder", 2)
             if fault == "outage":
                 return self.outage
+            if fault == "duplicate":
+                return ("duplicate", self.rng.randint(0, 1))   # answer with the first or the second
             if fault == "truncate":
                 return ("truncate", self.rng.uniform(0.0, 0.95))
             if fault == "delay":
