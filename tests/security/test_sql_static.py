@@ -33,6 +33,8 @@ ALLOWED = {
     ("hardware/queue.py", "marks"): "'?' placeholders, one per status",
     ("hardware/receipts/common.py", "marks"): "'?' placeholders, one per SKU",
     ("bench/faults/suites/crash.py", "marks"): "'?' placeholders, one per sale",
+    ("bench/faults/suites/baddata.py", "table"): "one of the four table names _table_of() maps feeds to",
+    ("bench/faults/suites/disk.py", "t"): "iterates the fixed TRACE_TABLES tuple",
 }
 
 
