@@ -274,12 +274,15 @@ class PosApp(TerminalApp):
             name = "sign_in"
         action = SCREEN_RIGHTS.get(name)
         if action and not self.can(action):
-            self.require(action, lambda _approval: self._switch(name))
+            self.require(action, lambda approval: self._switch(name, approval))
             return
         self._switch(name)
 
-    def _switch(self, name: str) -> None:
+    def _switch(self, name: str, approval=None) -> None:
         self.screens[name]
+        # The manager's approval that opened a gated screen goes with the services it
+        # calls there (the sync console's retry checks it); leaving the screen drops it.
+        self.screen_approval = approval
         self.manager.current = name
 
     @property

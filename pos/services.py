@@ -110,8 +110,44 @@ class PosServices(TerminalServices):
 
     def audit(self, staff_id: str, action: str, details: dict | None = None,
               approval: staff.Approval | None = None) -> str:
+        """Record what the screen did (a void, a price override...); returns the audit row's id.
+
+        An action that :data:`retail.staff.PERMISSIONS` gates is only recorded as done by
+        someone whose role allows it, or with an approval that a manager really gave
+        for this person (its audit row); otherwise :class:`retail.staff.NotAllowed`, so
+        the trail can never show a cashier's override as a manager's right.
+        """
+        if approval is not None:
+            self._check_approval(approval, staff_id)
+        elif action in staff.PERMISSIONS:
+            member = staff.require_staff(self.conn, staff_id)
+            if not staff.can(member.role, action):
+                raise staff.NotAllowed(f"{action.replace('_', ' ')} needs a manager's approval")
         return staff.audit(self.conn, staff_id, action, now=self.now(),
                            approver_id=approval.approver_id if approval else None, details=details)
+
+    def _check_approval(self, approval: staff.Approval, staff_id: str) -> None:
+        """Is ``approval`` an approval row a manager gave to ``staff_id`` (not one made up)?"""
+        row = self.conn.execute("SELECT staff_id, approver_id, action FROM audit WHERE id = ?",
+                                (approval.id,)).fetchone()
+        if (row is None or row[0] != staff_id or row[1] is None or row[1] != approval.approver_id
+                or row[2] != approval.action):
+            raise staff.NotAllowed("that approval was not given on this till for this person; ask a manager")
+
+    def _spend_approval(self, approval: staff.Approval, action: str, staff_id: str) -> None:
+        """Inside the action's transaction: check ``approval`` and mark it used, once.
+
+        For actions that leave no row with an ``approval_id`` column (no sale, the sync
+        console), the ``approval_used`` audit row is what makes an approval single use.
+        """
+        approval_id = staff.authorise(self.conn, action, staff_id, self.now(), approval=approval)
+        used = self.conn.execute(
+            "SELECT 1 FROM audit WHERE action = 'approval_used' AND json_extract(details, '$.approval') = ?",
+            (approval_id,)).fetchone()
+        if used:
+            raise staff.NotAllowed("that approval was already used; each one is good for one action")
+        staff.audit(self.conn, staff_id, "approval_used", now=self.now(), approver_id=approval.approver_id,
+                    details={"approval": approval_id, "action": action})
 
     def staff_name(self, staff_id: str) -> str:
         member = staff.get_staff(self.conn, staff_id)
@@ -354,8 +390,11 @@ class PosServices(TerminalServices):
         """Open the drawer without a sale (a manager's right or approval); audited."""
         if self.drawer is None:
             raise ServiceError("No cash drawer is set up on this till")
-        if approval is None:  # the manager's own right; an approval audited itself
-            self.audit(staff_id, "no_sale", {"reason": "no sale"})
+        with transaction(self.conn):
+            if approval is None:  # the person's own right, audited by authorise
+                staff.authorise(self.conn, "no_sale", staff_id, self.now(), details={"reason": "no sale"})
+            else:                 # the approval audited itself; it opens the drawer once
+                self._spend_approval(approval, "no_sale", staff_id)
         self.open_drawer()
 
     def last_sale(self) -> sales.CommittedSale | None:
@@ -552,8 +591,14 @@ class PosServices(TerminalServices):
         return out
 
     def retry_dead(self, seq: int, staff_id: str, approval: staff.Approval | None = None) -> None:
-        """Send a dead letter again (after the cause was fixed); audited."""
+        """Send a dead letter again (after the cause was fixed); the sync console's right; audited."""
         with transaction(self.conn):
+            if approval is None:
+                member = staff.require_staff(self.conn, staff_id)
+                if not staff.can(member.role, "sync_console"):
+                    raise staff.NotAllowed("sending a dead letter again needs a manager or technician")
+            else:  # the approval that opened the console: genuine, for this person, fresh
+                staff.authorise(self.conn, "sync_console", staff_id, self.now(), approval=approval)
             outbox.retry_dead(self.conn, seq)
             staff.audit(self.conn, staff_id, "retry_dead_letter", now=self.now(),
                         approver_id=approval.approver_id if approval else None, details={"seq": seq})

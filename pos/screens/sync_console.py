@@ -165,7 +165,8 @@ class SyncConsoleScreen(PosScreen):
             self.say(self.tr("Choose a refused event first"), "error")
             return
         seq = int(self.selected)
-        self.run(self.services.retry_dead, seq, self.app.staff_id, on_done=lambda _r: self._retried(seq))
+        self.run(self.services.retry_dead, seq, self.app.staff_id, getattr(self.app, "screen_approval", None),
+                 on_done=lambda _r: self._retried(seq))
 
     def _retried(self, seq: int) -> None:
         self.say(self.tr("Event #{seq} will be sent again", seq=seq), "success")
