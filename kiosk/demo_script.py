@@ -27,7 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from .driving import first_row, keyboard_type, tap_held
+from .driving import first_row, keyboard_type
 
 FACTS_ENV = "VITRINA_DEMO_FACTS"
 SEARCH_WORD = "молоко"
@@ -119,7 +119,7 @@ def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02
 
 def open_first(app, d):
     screen = app.screens["product"]
-    yield from tap_held(first_row(d))
+    yield d.tap(first_row(d))
     yield d.until(lambda: app.current == "product" and screen.page is not None and not screen.loading, 10,
                   "the product page")
     yield 0.3
@@ -192,7 +192,7 @@ def choose_store(app, d, store_id: str | None):
         if store_id is None or getattr(button, "store_id", None) == store_id:
             screen.ids.stores.parent.scroll_to(button, animate=False)  # a finger scrolls the list to it
             yield 0.3
-            yield from tap_held(button)
+            yield d.tap(button)
             break
     yield d.until(lambda: store_id is None or screen.store_id == store_id, 5, f"the store {store_id}")
 

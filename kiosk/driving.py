@@ -1,10 +1,8 @@
 """Driving the kiosk in scripted scenarios (the demo and the GUI tests): what a finger does.
 
-Built on :mod:`ui.driver` (touches dispatched through the window, waits with reasons):
+Built on :mod:`ui.driver` (touches dispatched through the window, waits with reasons; a
+row in a list is tapped with ``yield d.tap(row)`` like any button):
 
-- :func:`tap_held`: a list row inside a ScrollView (RecycleView) does not get a touch at
-  once; the ScrollView waits ``scroll_timeout`` to see whether the finger moves (a
-  scroll) before handing the touch on. This presses, rests like a finger, and lifts.
 - :func:`first_row`: the top-most row of a list that is wholly visible.
 - :func:`keyboard_type`: types text on the on-screen keyboard key by key, switching
   between the Russian and Latin layouts as a shopper would.
@@ -12,40 +10,15 @@ Built on :mod:`ui.driver` (touches dispatched through the window, waits with rea
 """
 from __future__ import annotations
 
-HOLD_S = 0.15
-
-
-def tap_held(widget, hold_s: float = HOLD_S):
-    """``yield from tap_held(row)`` inside a scenario: a real touch held for ``hold_s``."""
-    from kivy.tests.common import UnitTestTouch
-
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    yield hold_s
-    touch.touch_up()
-    yield 0.1
-
 
 def first_row(driver, cls: str = "ResultRow"):
     """The top-most list row of class ``cls`` that is wholly inside its list's visible area."""
-    rows = []
-    for w in driver.find_all(cls=cls):
-        view = w.parent
-        while view is not None and not hasattr(view, "scroll_y"):
-            view = view.parent
-        _x, y = w.to_window(w.x, w.y)
-        top = y + w.height
-        if view is not None:
-            _vx, vy = view.to_window(view.x, view.y)
-            if y < vy - 1 or top > vy + view.height + 1:
-                continue
-        rows.append((top, w))
+    rows = driver.visible_rows(cls)
     if not rows:
         from ui.driver import ScenarioFailed
 
         raise ScenarioFailed(f"no {cls} is fully visible")
-    return max(rows, key=lambda pair: pair[0])[1]
+    return rows[0]
 
 
 def _key(board, ch: str):

@@ -275,8 +275,9 @@ def return_last(app, d, number: str, shot: str = "06-return") -> Iterator:
 def mark_ready(app, d, number: str) -> Iterator:
     """Pick the order and mark it ready: central tells the shopper it can be collected."""
     pickup = app.screens["pickup"]
-    yield d.until(lambda: any(r["number"] == number for r in pickup.rows), 15, f"order {number} in the list")
-    pickup.select(next(o.id for o in pickup._orders if o.number == number))  # a tap on its row
+    yield d.until(lambda: d.find_row("OrderRow", number=number) is not None, 15, f"order {number} in the list")
+    yield d.tap(d.find_row("OrderRow", number=number))
+    yield d.until(lambda: pickup.order is not None and pickup.order.number == number, 10, f"order {number} chosen")
     for button, status in (("order_picking", "picking"), ("order_ready", "ready")):
         d.tap(button)
         yield d.until(lambda status=status: pickup.order is not None and pickup.order.status == status, 10, status)

@@ -110,28 +110,95 @@ class Driver:
 
     # ---------------------------------------------------------------- acting
 
-    def tap(self, target=None, **kw) -> None:
-        """Touch the middle of a widget (by object, name or text) through the window."""
+    def tap(self, target=None, **kw) -> Step:
+        """Touch the middle of a widget (by object, name or text) through the window.
+
+        A plain button gets its press and release at once. A row inside a ScrollView (a
+        RecycleView list, the kiosk's store list) does not: the list holds a touch to see
+        whether the finger scrolls, and hands a touch that ends without moving to the row
+        under it, whose release follows 0.2 s later (Kivy's ``on_scroll_stop``). For such a
+        row ``tap`` returns a wait for that release, so ``yield d.tap(row)`` goes on once the
+        row has acted; for a plain button it returns 0 (yielding it is harmless). Either way a
+        touch that lands on something else (a cover, a row scrolled out of the list's view)
+        raises :class:`ScenarioFailed` saying so.
+        """
         from kivy.tests.common import UnitTestTouch
 
         widget = target if target is not None and not isinstance(target, str) else self.get(target, **kw)
         if getattr(widget, "disabled", False):
             raise ScenarioFailed(f"{self._describe(widget)} is disabled")
         x, y = widget.to_window(*widget.center)
+        scroller = self.scroller(widget)
+        if scroller is not None and not self._in_view(scroller, x, y):
+            raise ScenarioFailed(f"{self._describe(widget)} is scrolled out of its list's view: "
+                                 "scroll it into view first (ScrollView.scroll_to)")
         touch = UnitTestTouch(x, y)
         touch.touch_down()
-        if hasattr(widget, "state") and widget.state != "down" and not any(
-                ref() is widget for ref in touch.grab_list):
+        if scroller is None:
+            reached = self._reached(widget, touch)
             touch.touch_up()
-            raise ScenarioFailed(f"the touch at {x:.0f},{y:.0f} did not reach {self._describe(widget)}: "
-                                 "something covers it")
-        touch.touch_up()
+            if not reached:
+                raise ScenarioFailed(f"the touch at {x:.0f},{y:.0f} did not reach {self._describe(widget)}: "
+                                     "something covers it")
+            return 0
+        touch.touch_up()  # the list hands the unmoved touch to what lies under it now
+        if not self._reached(widget, touch):
+            raise ScenarioFailed(f"the touch at {x:.0f},{y:.0f} on a list did not reach {self._describe(widget)}: "
+                                 "the list kept it (still scrolling?) or something covers the row")
+        return self.until(lambda: getattr(widget, "state", "normal") != "down" and not self._grabbed(widget, touch),
+                          2, f"the release of {self._describe(widget)} in its list")
+
+    @staticmethod
+    def _grabbed(widget, touch) -> bool:
+        return any(ref() is widget for ref in touch.grab_list)
+
+    def _reached(self, widget, touch) -> bool:
+        """Whether ``touch`` is pressing ``widget`` (only a widget with a ``state`` can tell)."""
+        return not hasattr(widget, "state") or widget.state == "down" or self._grabbed(widget, touch)
+
+    @staticmethod
+    def scroller(widget):
+        """The nearest ScrollView (a RecycleView is one) that ``widget`` lies in, or None."""
+        from kivy.uix.scrollview import ScrollView
+
+        parent, seen = widget.parent, set()
+        while parent is not None and id(parent) not in seen:
+            if isinstance(parent, ScrollView):
+                return parent
+            seen.add(id(parent))
+            parent = getattr(parent, "parent", None)
+        return None
+
+    @staticmethod
+    def _in_view(view, x: float, y: float) -> bool:
+        vx, vy = view.to_window(view.x, view.y)
+        return vx < x < vx + view.width and vy < y < vy + view.height
+
+    def visible_rows(self, cls: str) -> list:
+        """Widgets of class ``cls`` wholly inside their list's visible area, top-most first."""
+        rows = []
+        for w in self.find_all(cls=cls):
+            view = self.scroller(w)
+            _x, y = w.to_window(w.x, w.y)
+            top = y + w.height
+            if view is not None:
+                _vx, vy = view.to_window(view.x, view.y)
+                if y < vy - 1 or top > vy + view.height + 1:
+                    continue
+            rows.append((top, w))
+        return [w for _top, w in sorted(rows, key=lambda pair: -pair[0])]
 
     def type_into(self, target, text: str) -> None:
         """Put text into a TextInput as typing does (focus, insert_text, validators run)."""
         widget = target if not isinstance(target, str) else self.get(target)
         widget.focus = True
         widget.insert_text(text)
+
+    def find_row(self, cls: str, **attrs):
+        """The row of class ``cls`` in a list's visible area whose attributes equal ``attrs``
+        (``d.find_row("OrderRow", number="WEB-1")``), or None while it is not shown."""
+        return next((w for w in self.visible_rows(cls)
+                     if all(getattr(w, k, None) == v for k, v in attrs.items())), None)
 
     def press_keys(self, text: str, keyboard: str = "keyboard") -> None:
         """Type on an on-screen keyboard by tapping its keys."""

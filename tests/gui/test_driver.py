@@ -81,3 +81,82 @@ def test_a_wait_that_never_comes_fails_with_its_reason():
     outcome = run_in_process(f"{__name__}:waits_time_out", timeout=120)
     assert not outcome.ok
     assert "something that never happens" in outcome.error
+
+
+def _list_app():
+    from kivy.factory import Factory
+    from kivy.lang import Builder
+    from kivy.properties import ListProperty, NumericProperty
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    from ui.app import TerminalApp
+
+    class ProbeRow(ButtonBehavior, Label):
+        number = NumericProperty(0)
+
+        def on_release(self):
+            self.app.picked.append(self.number)
+
+    Factory.register("ProbeRow", cls=ProbeRow)
+
+    class ListProbe(TerminalApp):
+        picked = ListProperty([])
+
+        def build(self):
+            ProbeRow.app = self
+            root = Builder.load_string(
+                "BoxLayout:\n"
+                "    orientation: 'vertical'\n"
+                "    RecycleView:\n"
+                "        id: rv\n"
+                "        viewclass: 'ProbeRow'\n"
+                "        RecycleBoxLayout:\n"
+                "            orientation: 'vertical'\n"
+                "            default_size: None, dp(80)\n"
+                "            default_size_hint: 1, None\n"
+                "            size_hint_y: None\n"
+                "            height: self.minimum_height\n"
+                "    ScrollView:\n"
+                "        BoxLayout:\n"
+                "            id: plain\n"
+                "            orientation: 'vertical'\n"
+                "            size_hint_y: None\n"
+                "            height: self.minimum_height\n"
+            )
+            root.ids.rv.data = [{"number": n, "text": f"row {n}"} for n in range(40)]
+            for n in range(100, 110):  # a plain ScrollView: every row exists, most below its view
+                root.ids.plain.add_widget(ProbeRow(number=n, text=f"row {n}", size_hint_y=None, height=80))
+            return root
+
+    return ListProbe()
+
+
+def tap_rows_in_a_list():
+    from ui.driver import ScenarioFailed, run_scenario
+
+    def scenario(app, d):
+        yield d.until(lambda: d.find_row("ProbeRow", number=2) is not None, 10, "the list laid out")
+        yield d.tap(d.find_row("ProbeRow", number=2))
+        assert app.picked == [2], app.picked  # the release has come when the tap's wait ends
+        yield d.tap(d.find_row("ProbeRow", number=0))
+        assert app.picked == [2, 0], app.picked
+        assert d.visible_rows("ProbeRow")[0].number == 0  # top-most first
+        yield d.tap(d.find_row("ProbeRow", number=100))
+        assert app.picked == [2, 0, 100], app.picked
+        hidden = next(w for w in app.root.ids.plain.children if w.number == 109)
+        try:
+            d.tap(hidden)  # laid out far below the list's visible area
+        except ScenarioFailed as exc:
+            d.note("hidden", str(exc))
+        yield 0.3
+        d.note("picked", list(app.picked))
+
+    return run_scenario(_list_app(), scenario, timeout=30)
+
+
+def test_rows_inside_a_recycleview_get_real_taps():
+    outcome = run_in_process(f"{__name__}:tap_rows_in_a_list", timeout=120)
+    assert outcome.ok, outcome.error
+    assert outcome.notes["picked"] == [2, 0, 100]  # the row out of view got nothing
+    assert "out of its list's view" in outcome.notes["hidden"]

@@ -31,7 +31,7 @@ def scenario_online(app, d):
 
     from kiosk import demo_script as demo
     from kiosk.camera import CameraFeed
-    from kiosk.driving import keyboard_type, tap_held
+    from kiosk.driving import keyboard_type
     from kiosk.qr import qr_pixels
 
     facts = _facts()
@@ -66,15 +66,15 @@ def scenario_online(app, d):
     yield d.until(lambda: len(category.ids.tiles.children) > 3, 10, "the departments")
     yield 0.3
     d.shot("departments")
-    yield from tap_held(category.ids.tiles.children[-1])
+    yield d.tap(category.ids.tiles.children[-1])
     yield d.until(lambda: len(category.trail) == 1 and category.has_children
                   and len(category.ids.tiles.children) > 0, 10, "a department's categories")
     yield 0.3
-    yield from tap_held(category.ids.tiles.children[-1])
+    yield d.tap(category.ids.tiles.children[-1])
     yield d.until(lambda: len(category.trail) == 2 and category.ids.products.data, 10, "a category's products")
     yield 0.4
     d.shot("category-products")
-    yield from tap_held(demo.first_row(d))
+    yield d.tap(demo.first_row(d))
     yield d.until(lambda: app.current == "product" and app.screens["product"].page is not None, 10,
                   "a product from the category")
     d.tap("nav_search")
@@ -132,7 +132,7 @@ def scenario_online(app, d):
     row = demo.first_row(d, "BasketRow")
     plus = next(w for w in row.walk(restrict=True) if getattr(w, "text", "") == "+")
     first_qty = app.basket.lines[0].qty_milli
-    yield from tap_held(plus)
+    yield d.tap(plus)
     yield d.until(lambda: app.basket is not None and app.basket.lines[0].qty_milli > first_qty, 10,
                   "more of the first line")
     assert app.basket.total == sum(line.amount for line in app.basket.lines)

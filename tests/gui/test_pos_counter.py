@@ -130,7 +130,8 @@ def counter_day(workdir: str, template) -> object:
         d.press_keys("мол", "keyboard")
         yield d.until(lambda: sell.results, 10, "search results")
         d.shot("pos-33-search")
-        sell.add_sku(sell.results[0]["sku"])  # a tap on the first result row
+        yield d.until(lambda: d.find_row("OfferButton", sku=sell.results[0]["sku"]), 10, "the first result row")
+        yield d.tap(d.find_row("OfferButton", sku=sell.results[0]["sku"]))
         yield d.until(lambda: len(sell.rows) == 3, 10, "the found item")
         d.tap("tab_quick")
         yield d.until(lambda: sell.tiles, 10, "the quick categories")
@@ -138,13 +139,15 @@ def counter_day(workdir: str, template) -> object:
             if sell.tiles[0]["sku"]:
                 break
             before = list(sell.tiles)
-            sell.tile(sell.tiles[0])
+            yield d.until(lambda: d.find_row("Tile", name=sell.tiles[0]["name"]), 10, "the first tile")
+            yield d.tap(d.find_row("Tile", name=sell.tiles[0]["name"]))
             yield d.until(lambda before=before: sell.tiles and sell.tiles != before, 10, "the next level")
         assert sell.tiles[0]["sku"], "the quick grid reaches products"
         d.shot("pos-34-quick-items")
         count = lambda: sum(i.qty_milli for i in sell.sale.cart.items)  # noqa: E731
         before = count()
-        sell.tile(sell.tiles[0])
+        yield d.until(lambda: d.find_row("Tile", sku=sell.tiles[0]["sku"]), 10, "the first item tile")
+        yield d.tap(d.find_row("Tile", sku=sell.tiles[0]["sku"]))
         yield d.until(lambda: count() != before or ds.popup("EntryPopup")(), 10, "the quick item")
         if ds.popup("EntryPopup")():
             ds.keypad(d, "entry_pad", "1")
@@ -153,7 +156,7 @@ def counter_day(workdir: str, template) -> object:
 
         # Quantity, a price override and a void above the limit: the manager approves.
         yield d.until(lambda: sell.sale.is_current, 10, "priced")
-        sell.select(sell.rows[2]["line_no"])
+        yield d.tap(d.find_row("CartRow", line_no=sell.rows[2]["line_no"]))
         d.tap("act_qty")
         yield d.until(ds.popup("EntryPopup"), 5, "quantity")
         ds.keypad(d, "entry_pad", "3")
@@ -263,7 +266,8 @@ def counter_day(workdir: str, template) -> object:
         d.tap("tab_dead")
         yield d.until(lambda: console.events, 10, "the refused event")
         d.note("dead", console.events[0]["detail"])
-        console.select(console.events[0]["key"])
+        yield d.until(lambda: d.find_row("EventRow", key=console.events[0]["key"]), 10, "the refused event's row")
+        yield d.tap(d.find_row("EventRow", key=console.events[0]["key"]))
         d.shot("pos-41-refused-event")
         d.tap("retry_dead")
         yield d.until(lambda: app.tr("Event #{seq} will be sent again", seq=seq.value) == app.message, 10,
