@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 WEB_BASKET_URL = "https://vitrina.example/basket"
+TECHNICIAN_ACTIONS = ("exit_kiosk", "kiosk_technician_screen")   # what the hidden corner's PIN pad offers
 HANDOFF_TTL_S = 24 * 3600        # a till ticket is good for the day
 PHONE_TTL_S = 7 * 86400          # a basket sent to the phone keeps a week
 MAX_NETWORK_SHOWN = 6
@@ -823,8 +824,11 @@ class KioskServices(TerminalServices):
         """The technician whose PIN this is, with an audit row for ``action``; ServiceError otherwise.
 
         Only the technician role may leave kiosk mode or open the technician screen here;
-        a refused PIN of another role is audited as ``kiosk_exit_denied``.
+        a refused PIN of another role is audited as ``kiosk_exit_denied``. ``action`` is
+        one of :data:`TECHNICIAN_ACTIONS` (the pad's two buttons), nothing else.
         """
+        if action not in TECHNICIAN_ACTIONS:
+            raise ServiceError("The PIN pad here can only open the technician screen or leave kiosk mode")
         try:
             member = staff.sign_in(self.conn, pin, self.now())
         except staff.LockedOut as exc:
@@ -840,7 +844,16 @@ class KioskServices(TerminalServices):
         return member
 
     def audit(self, staff_id: str, action: str) -> None:
-        """An audit row for what a signed-in technician did (leaving kiosk mode from their screen)."""
+        """An audit row for what a signed-in technician did (leaving kiosk mode from their screen).
+
+        Only an active technician's id is accepted: the row is what the app waits for
+        before it leaves kiosk mode, so it must never be written for anyone else.
+        """
+        member = staff.get_staff(self.conn, staff_id)
+        if member is None or member.role != "technician":
+            raise ServiceError("Only a technician can do this")
+        if action not in TECHNICIAN_ACTIONS:
+            raise ServiceError("The PIN pad here can only open the technician screen or leave kiosk mode")
         staff.audit(self.conn, staff_id, action, now=self.now(), details={"terminal": self.identity()[1]})
 
     # ---------------------------------------------------------------- printing
