@@ -828,7 +828,7 @@ class KioskServices(TerminalServices):
         one of :data:`TECHNICIAN_ACTIONS` (the pad's two buttons), nothing else.
         """
         if action not in TECHNICIAN_ACTIONS:
-            raise ServiceError("The PIN pad here can only open the technician screen or leave kiosk mode")
+            raise ServiceError("Only a technician can do this")
         try:
             member = staff.sign_in(self.conn, pin, self.now())
         except staff.LockedOut as exc:
@@ -853,7 +853,7 @@ class KioskServices(TerminalServices):
         if member is None or member.role != "technician":
             raise ServiceError("Only a technician can do this")
         if action not in TECHNICIAN_ACTIONS:
-            raise ServiceError("The PIN pad here can only open the technician screen or leave kiosk mode")
+            raise ServiceError("Only a technician can do this")
         staff.audit(self.conn, staff_id, action, now=self.now(), details={"terminal": self.identity()[1]})
 
     # ---------------------------------------------------------------- printing
