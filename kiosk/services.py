@@ -735,7 +735,7 @@ class KioskServices(TerminalServices):
 
         Raises ServiceError with what the shopper should do for a forged, expired or
         mistyped code. A ready order gets its arrival recorded (the till's handover list
-        shows it) and its pickup slip printed.
+        shows it) and its check-in slip printed: what to do at the till, not a handover receipt.
         """
         if number and not code:
             number = self._order_number(number)
@@ -781,7 +781,7 @@ class KioskServices(TerminalServices):
         if order.arrived_at:
             return PickupView(order, "arrived")
         order = retail_orders.record_arrival(self.conn, order.id, now)
-        self.print_pickup_slip(order, lang)
+        self.print_check_in_slip(order, lang)
         return PickupView(order, "ready")
 
     def _order_number(self, typed: str) -> str:
@@ -882,15 +882,16 @@ class KioskServices(TerminalServices):
             return False
         return self._print(layout.job_id(placed.order.id), "order_confirmation", document, lang)
 
-    def print_pickup_slip(self, order: retail_orders.Order, lang: str = "ru") -> bool:
+    def print_check_in_slip(self, order: retail_orders.Order, lang: str = "ru") -> bool:
+        """The check-in slip (what to do next at the till), never the handover slip: nothing is handed over yet."""
         from hardware.receipts import pickup as layout
 
         try:
-            document = layout.build_pickup_slip(self.conn, order, now=self.now(), lang=lang)
+            document = layout.build_check_in_slip(self.conn, order, now=order.arrived_at or self.now(), lang=lang)
         except layout.ReceiptError as exc:
-            log.warning("pickup slip of %s cannot be laid out: %s", order.number, exc)
+            log.warning("check-in slip of %s cannot be laid out: %s", order.number, exc)
             return False
-        return self._print(f"arrival:{order.id}", "pickup_slip", document, lang)
+        return self._print(f"arrival:{order.id}", "check_in_slip", document, lang)
 
 
 _SIGNATURE_MESSAGES = {

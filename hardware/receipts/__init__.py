@@ -8,6 +8,7 @@ dates, QR sizing, redaction of long numbers, the copy mark). Queue a document wi
 
     build_sale_receipt(conn, sale_id, now=now)            sale or return receipt
     build_pickup_slip(conn, order_number, now=now)        click-and-collect handover slip
+    build_check_in_slip(conn, order_number, now=now)      kiosk check-in slip of a ready order
     build_basket_ticket(conn, cart, now=now)              kiosk hand-off ticket (basket QR)
     build_order_confirmation(conn, placed_order)          endless-aisle order confirmation
     build_shift_report(conn, x_or_z_report)               X / Z report
@@ -16,10 +17,11 @@ dates, QR sizing, redaction of long numbers, the copy mark). Queue a document wi
 from .basket import build_basket_ticket
 from .common import ReceiptError, mark_copy
 from .order import build_order_confirmation
-from .pickup import build_pickup_slip
+from .pickup import build_check_in_slip, build_pickup_slip
 from .reports import build_shift_report
 from .sale import build_sale_receipt
 from .testpage import build_test_page
 
-__all__ = ["ReceiptError", "build_basket_ticket", "build_order_confirmation", "build_pickup_slip",
+__all__ = ["ReceiptError", "build_basket_ticket", "build_check_in_slip", "build_order_confirmation",
+           "build_pickup_slip",
            "build_sale_receipt", "build_shift_report", "build_test_page", "mark_copy"]

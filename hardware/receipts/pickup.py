@@ -1,9 +1,19 @@
-"""The pickup slip: printed at the till when a click-and-collect order is handed over.
+"""Click-and-collect slips: the handover slip at the till and the kiosk's check-in slip.
 
-The store keeps it (or the shopper does): which order, to whom, when, by whom, what was in
-it and what was paid before and at pickup, with a line for the shopper's signature. The
-order number is also printed as a Code 128 barcode so a slip can be scanned back to its
-order. The shopper's phone number is masked; no pickup code is printed (it was spent).
+The handover slip (:func:`build_pickup_slip`) is printed at the till when an order is
+handed over. The store keeps it (or the shopper does): which order, to whom, when, by
+whom, what was in it and what was paid before and at pickup, with a line for the
+shopper's signature.
+
+The check-in slip (:func:`build_check_in_slip`) is printed by the kiosk when a shopper
+checks in for a ready order. Nothing has been handed over or paid yet, so it is not a
+receipt: it tells the shopper what happens next (go to the till, staff know you are here,
+the cashier asks for the pickup code, what is left to pay) and lists what they will get.
+
+Both print the order number as a Code 128 barcode so a slip can be scanned back to its
+order at the till. The shopper's phone number is masked; no pickup code is printed (on the
+handover slip it was spent; on the check-in slip it still proves the shopper's right to
+the goods, so it stays with the shopper).
 """
 from __future__ import annotations
 
@@ -100,6 +110,37 @@ def pickup_slip(slip: PickupSlip, lang: str) -> Document:
     blocks += [Separator(), Text(_("I have received the order in full", lang)), Feed(1),
                Text(_("Customer's signature", lang) + " ____________")]
     return finish(blocks, slip.header)
+
+
+def check_in_slip(slip: PickupSlip, lang: str) -> Document:
+    """The kiosk's slip for a shopper who has just checked in: what to do next, not a receipt."""
+    order = slip.order
+    blocks = header_blocks(slip.header, _("YOUR ORDER IS READY", lang))
+    blocks.append(Text(_("Order no. {number}", lang, number=order.number), bold=True, align="center"))
+    blocks.append(Barcode("CODE128", order.number, height=60, hri="none"))
+    blocks.append(Text(_("Checked in: {time}", lang, time=timestamp(slip.handed_at, slip.header.timezone, lang))))
+    blocks.append(Separator())
+    blocks.append(Text(_("Please go to the till and show this slip.", lang), bold=True))
+    blocks.append(Text(_("Staff at the till already know you are here.", lang)))
+    blocks.append(Text(_("The cashier will ask for your 6-digit pickup code from the order confirmation.", lang)))
+    blocks.append(Separator())
+    if order.due:
+        blocks.append(amount_row(_("To pay at the till", lang), order.due, lang, bold=True))
+    else:
+        blocks.append(Text(_("Paid in advance: nothing to pay", lang), bold=True))
+    blocks.append(Separator())
+    blocks.append(Text(_("In your order", lang), bold=True))
+    for n, line in enumerate(order.lines, 1):
+        unit = unit_of(line.qty_milli, slip.units.get(line.sku))
+        blocks.append(Columns(f"{n}. {line.name}", quantity(line.qty_milli, unit, lang)))
+    return finish(blocks, slip.header)
+
+
+def build_check_in_slip(conn: sqlite3.Connection, order: Order | str, *, now: int,
+                        lang: str | None = None) -> Document:
+    """The kiosk's check-in slip of a ready order (``now``: when the shopper checked in)."""
+    lang = store_lang(conn, lang)
+    return check_in_slip(load_pickup_slip(conn, order, now=now, staff_id=None, lang=lang), lang)
 
 
 def build_pickup_slip(conn: sqlite3.Connection, order: Order | str, *, now: int,

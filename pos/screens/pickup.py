@@ -150,7 +150,15 @@ class PickupScreen(PosScreen):
                           then=lambda secret: self._verify(number=number, secret=secret)).open()
 
     def on_scan(self, data: str, symbology=None) -> None:
-        self.open_code(data.strip())
+        text = data.strip()
+        listed = next((o for o in self._orders if o.number == text.upper()), None)
+        if listed is not None:
+            # The order number's barcode (the kiosk's check-in slip, the handover slip): it finds the
+            # order but carries no authority, so the customer's pickup code is still asked for.
+            self.select(listed.id)
+            self.say(self.tr("Order {number}: ask the customer for the pickup code", number=listed.number), "info")
+            return
+        self.open_code(text)
 
     def open_code(self, code: str) -> None:
         """A pickup QR scanned here or on the sale screen."""

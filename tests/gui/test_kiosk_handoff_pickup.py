@@ -187,7 +187,8 @@ def test_hand_off_phone_pickup_idle_and_technician_exit(tmp_path, central, chain
     assert order.arrived_at is not None
     kinds = [r[0] for r in kiosk.conn.execute("SELECT kind FROM outbox ORDER BY seq")]
     assert kinds.count("order_arrived") == 1
-    assert any(number in job.text for job in jobs if code not in job.qr_payloads), "the pickup slip"
+    slip = next(job for job in jobs if code not in job.qr_payloads and number in job.text)
+    assert "ВАШ ЗАКАЗ ГОТОВ" in slip.text_lines and "ВЫДАЧА ЗАКАЗА" not in slip.text, "a check-in slip"
     actions = [r[0] for r in kiosk.conn.execute("SELECT action FROM audit ORDER BY at, rowid")]
     assert actions[-3:] == ["kiosk_technician_screen", "kiosk_exit_denied", "exit_kiosk"], actions
 
@@ -199,3 +200,12 @@ def test_hand_off_phone_pickup_idle_and_technician_exit(tmp_path, central, chain
     finally:
         db.close()
     assert arrived == order.arrived_at
+
+    # ... and the till's handover list shows the shopper at the store after its next sync.
+    till.sync()
+    services = PosServices(till.db_path)
+    try:
+        listed = next(o for o in services.pickup_orders() if o.number == number)
+    finally:
+        services.close()
+    assert listed.status == "ready" and listed.arrived_at == order.arrived_at

@@ -158,6 +158,11 @@ def full_shift(workdir: str, template) -> object:
 
         # A prepaid order: the shopper says the order number and the 6-digit code.
         pickup = app.screens["pickup"]
+        # The order number's barcode (the kiosk's check-in slip) finds the order; the code is still asked for.
+        ds.wedge_scan(t.prepaid["number"])
+        yield d.until(lambda: pickup.order is not None and pickup.order.number == t.prepaid["number"]
+                      and app.message == app.tr("Order {number}: ask the customer for the pickup code",
+                                                number=t.prepaid["number"]), 10, "the scanned order number")
         yield from ds.mark_ready(app, d, t.prepaid["number"])
         d.tap("order_hand_over")
         yield d.until(ds.popup("EntryPopup"), 5, "the pickup code popup")
@@ -179,7 +184,8 @@ def full_shift(workdir: str, template) -> object:
         d.type_into("text_box", number)
         d.tap("text_ok")
         yield d.until(lambda: returns.source == "order" and returns.rows, 15, "the web order from central")
-        returns.change(0, 1)  # the row's "+" (rows sit in a RecycleView, whose touches the driver cannot time)
+        row = d.find_row("ReturnRow", index=0)
+        yield d.tap(next(w for w in row.walk(restrict=True) if getattr(w, "text", "") == "+"))  # the row's "+"
         d.tap("ret_refund")
         yield d.until(ds.popup("ApprovalPopup"), 5, "approval")
         ds.keypad(d, "approval_pad", ds.MANAGER)
