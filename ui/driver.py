@@ -145,8 +145,15 @@ class Driver:
         if not self._reached(widget, touch):
             raise ScenarioFailed(f"the touch at {x:.0f},{y:.0f} on a list did not reach {self._describe(widget)}: "
                                  "the list kept it (still scrolling?) or something covers the row")
-        return self.until(lambda: getattr(widget, "state", "normal") != "down" and not self._grabbed(widget, touch),
-                          2, f"the release of {self._describe(widget)} in its list")
+        return self.until(lambda: self._released(widget, touch), 2, f"the release of {self._describe(widget)} in its list")
+
+    def _released(self, widget, touch) -> bool:
+        """The list has passed the touch's end on: the widget lets go of the touch (a toggle stays down)."""
+        from kivy.uix.behaviors import ToggleButtonBehavior
+
+        if self._grabbed(widget, touch):
+            return False
+        return isinstance(widget, ToggleButtonBehavior) or getattr(widget, "state", "normal") != "down"
 
     @staticmethod
     def _grabbed(widget, touch) -> bool:

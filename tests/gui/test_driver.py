@@ -89,6 +89,7 @@ def _list_app():
     from kivy.properties import ListProperty, NumericProperty
     from kivy.uix.behaviors import ButtonBehavior
     from kivy.uix.label import Label
+    from kivy.uix.togglebutton import ToggleButton
 
     from ui.app import TerminalApp
 
@@ -127,6 +128,10 @@ def _list_app():
             root.ids.rv.data = [{"number": n, "text": f"row {n}"} for n in range(40)]
             for n in range(100, 110):  # a plain ScrollView: every row exists, most below its view
                 root.ids.plain.add_widget(ProbeRow(number=n, text=f"row {n}", size_hint_y=None, height=80))
+            choice = ToggleButton(group="probe", allow_no_selection=False, text="a choice", size_hint_y=None,
+                                  height=80)
+            choice.bind(on_release=lambda *_: self.picked.append("toggle"))
+            root.ids.plain.add_widget(choice, index=len(root.ids.plain.children))  # at the top
             return root
 
     return ListProbe()
@@ -144,6 +149,8 @@ def tap_rows_in_a_list():
         assert d.visible_rows("ProbeRow")[0].number == 0  # top-most first
         yield d.tap(d.find_row("ProbeRow", number=100))
         assert app.picked == [2, 0, 100], app.picked
+        yield d.tap(d.get(text="a choice"))  # a toggle stays down after its release
+        assert app.picked == [2, 0, 100, "toggle"], app.picked
         hidden = next(w for w in app.root.ids.plain.children if w.number == 109)
         try:
             d.tap(hidden)  # laid out far below the list's visible area
@@ -158,5 +165,5 @@ def tap_rows_in_a_list():
 def test_rows_inside_a_recycleview_get_real_taps():
     outcome = run_in_process(f"{__name__}:tap_rows_in_a_list", timeout=120)
     assert outcome.ok, outcome.error
-    assert outcome.notes["picked"] == [2, 0, 100]  # the row out of view got nothing
+    assert outcome.notes["picked"] == [2, 0, 100, "toggle"]  # the row out of view got nothing
     assert "out of its list's view" in outcome.notes["hidden"]
