@@ -220,17 +220,6 @@ class KioskApp(TerminalApp):
     def _refuse_close(self, *_args) -> bool:
         return True  # kiosk mode: only the technician PIN leaves
 
-    use_kivy_settings = False
-
-    def open_settings(self, *_args) -> bool:
-        """Kivy's own settings panel (F1 on any keyboard plugged in) is no part of a kiosk.
-
-        It edits Kivy's config file, "exit on Escape" and full screen among it, so a
-        shopper with a keyboard could turn the kiosk's lock off for the next start. The
-        technician screen (behind the technician's PIN) is where devices are set up.
-        """
-        return False
-
     # ---------------------------------------------------------------- navigation
 
     def show(self, name: str, **params) -> None:

@@ -42,6 +42,18 @@ class TerminalApp(App):
         self._message_event = None
         self.screenshot_dir = Path(os.environ.get("VITRINA_SCREENSHOTS", "artifacts/screenshots"))
 
+    use_kivy_settings = False
+
+    def open_settings(self, *_args) -> bool:
+        """Kivy's own settings panel (F1 on any keyboard plugged in) is no part of a terminal.
+
+        It edits Kivy's config file - "exit on Escape", full screen, the keyboard mode - so
+        a shopper at the kiosk could turn its lock off for the next start, and anyone at
+        the till could change what only the technician's screen (the ``settings`` right)
+        may. Devices and registration are set up on the technician screen.
+        """
+        return False
+
     # ---------------------------------------------------------------- text
 
     def tr(self, message: str, _lang: str = "", **params) -> str:

@@ -183,3 +183,19 @@ def test_the_real_kiosk_refuses_every_way_out_but_the_technician_pin(store, tmp_
     finally:
         conn.close()
     assert actions.count("kiosk_exit_denied") == 2 and actions[-1] == "exit_kiosk"
+
+
+def test_neither_app_opens_kivys_settings_panel():
+    """F1 calls ``App.open_settings``; Kivy's own would build its config panel (or, with no
+    window yet, raise). Both terminals' apps refuse it; checked in a fresh process because
+    importing the apps opens Kivy's window."""
+    import subprocess
+
+    code = ("from kiosk.app import KioskApp\nfrom pos.app import PosApp\n"
+            "for cls in (KioskApp, PosApp):\n"
+            "    app = cls.__new__(cls)\n"
+            "    assert cls.use_kivy_settings is False and cls.open_settings(app) is False, cls\n"
+            "print('refused')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], timeout=120,
+                          capture_output=True, text=True, env={**__import__("os").environ, "KIVY_NO_ARGS": "1"})
+    assert done.returncode == 0 and "refused" in done.stdout, done.stderr[-2000:]
