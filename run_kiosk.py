@@ -138,6 +138,8 @@ def compose(args: argparse.Namespace) -> Composition:
     for problem in problems:
         log.warning("device: %s", problem)
     agent = None if args.no_agent else start_agent(db)
+    if agent is not None:
+        app.agent_started_at = time.time()
     return Composition(app, services, queue, payment, agent, problems)
 
 

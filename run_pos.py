@@ -135,6 +135,8 @@ def compose(args: argparse.Namespace) -> Composition:
         log.warning("device: %s", problem)
     app.startup_problems = problems
     agent = None if args.no_agent else start_agent(db)
+    if agent is not None:
+        app.agent_started_at = time.time()
     return Composition(app, services, queue, payment, agent, problems)
 
 

@@ -33,7 +33,7 @@ from retail.money import MILLI
 from retail.store import StoreError
 
 from ui.app import TerminalApp
-from ui.services import CardScanned, CodeScanned, ProductOffer, ScanProblem, ServiceError
+from ui.services import CardScanned, CodeScanned, ProductOffer, ScanProblem, ServiceError, agent_starting
 
 from . import widgets  # noqa: F401  (kiosk widgets and their KV)
 from .screens import SCREENS
@@ -413,7 +413,8 @@ class KioskApp(TerminalApp):
                            key="status")
 
     def _status(self, status) -> None:
-        offline = status is not None and status.registered and not status.online
+        offline = status is not None and status.registered and not status.online \
+            and not agent_starting(status, time.time(), self.agent_started_at)
         self.offline_text = self.tr("Working offline: orders are saved here and sent on as soon as the "
                                     "connection is back") if offline else ""
 

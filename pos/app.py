@@ -374,7 +374,7 @@ class PosApp(TerminalApp):
         self._status_loading = False
         self.sync_status = status
         self.sync_phase = status.phase
-        self.offline_text = offline_text(status, time.time(), self.tr)
+        self.offline_text = offline_text(status, time.time(), self.tr, agent_started_at=self.agent_started_at)
 
     def _status_failed(self, exc) -> None:
         self._status_loading = False
@@ -383,4 +383,5 @@ class PosApp(TerminalApp):
     def on_lang(self, app, lang: str) -> None:
         super().on_lang(app, lang)
         if self.sync_status is not None:
-            self.offline_text = offline_text(self.sync_status, time.time(), self.tr)
+            self.offline_text = offline_text(self.sync_status, time.time(), self.tr,
+                                             agent_started_at=self.agent_started_at)

@@ -41,6 +41,9 @@ class TerminalApp(App):
         self._idle_event = None
         self._message_event = None
         self.screenshot_dir = Path(os.environ.get("VITRINA_SCREENSHOTS", "artifacts/screenshots"))
+        # When the composition root started the sync agent beside the app (time.time()), or None:
+        # the offline banner gives a starting agent a moment before it speaks (ui.services.agent_starting).
+        self.agent_started_at: float | None = None
 
     use_kivy_settings = False
 

@@ -21,6 +21,7 @@ subclasses from ``retail``) pass through with their own explanatory text.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -376,14 +377,33 @@ class TerminalServices:
         return dict(row) if row is not None else None
 
 
-def offline_text(status, now: float, tr: Callable[..., str]) -> str:
+AGENT_START_GRACE_S = 30.0
+
+
+def agent_starting(status, now: float, agent_started_at: float | None) -> bool:
+    """Whether the agent the app started ``agent_started_at`` has not reported yet, and may still.
+
+    A fresh agent is a new Python process at the lowest CPU priority: on a busy till it
+    takes seconds before its first heartbeat. Until then the status row still describes
+    the previous run (no agent, or a stale heartbeat), which is no news about central:
+    the banner waits :data:`AGENT_START_GRACE_S` for the agent before it says anything.
+    """
+    if agent_started_at is None or status is None or status.running:
+        return False
+    if now - agent_started_at >= AGENT_START_GRACE_S:
+        return False
+    return status.heartbeat_at is None or status.heartbeat_at < int(agent_started_at)
+
+
+def offline_text(status, now: float, tr: Callable[..., str], *, agent_started_at: float | None = None) -> str:
     """The banner text for a sync status: empty while central is reachable.
 
     ``tr`` is the app's translation function. How long central has been unreachable is
     counted from its last answer (``offline_since``); a terminal that never reached
-    central says so.
+    central says so. ``agent_started_at`` is when the app started its agent: until that
+    agent reports (see :func:`agent_starting`) the banner stays empty.
     """
-    if status is None or status.online:
+    if status is None or status.online or agent_starting(status, now, agent_started_at):
         return ""
     if not status.running:
         if status.stopped_reason:
@@ -394,6 +414,36 @@ def offline_text(status, now: float, tr: Callable[..., str]) -> str:
     if status.offline_since:
         return f"{base}: {tr('offline for {time}', time=duration_text(now - status.offline_since, tr))}"
     return f"{base}: {tr('never synced')}"
+
+
+_SYNC_OK = re.compile(r"ok: (\d+) feed rows, (\d+) events sent(?:, (\d+) dead letters)?")
+
+
+def sync_result_text(result: str, tr: Callable[..., str]) -> str:
+    """The agent's one-line result of a requested sync (``sync.agent.CycleReport.summary``) in
+    the cashier's language: ``"ok: 7 feed rows, 7 events sent"`` -> "7 rows received, 7
+    events sent". The reason of a failure is the agent's own (technical) text."""
+    text = (result or "").strip()
+    ok = _SYNC_OK.fullmatch(text)
+    if ok:
+        out = tr("{rows} rows received, {sent} events sent", rows=ok[1], sent=ok[2])
+        if ok[3]:
+            out += "; " + tr("{dead} events refused by central", dead=ok[3])
+        return out
+    for prefix, message in (("feeds failed: ", "some feeds failed: {reason}"), ("failed: ", "failed: {reason}"),
+                            ("stopped: ", "stopped: {reason}")):
+        if text.startswith(prefix):
+            return tr(message, reason=text[len(prefix):])
+    return text
+
+
+def seconds_text(seconds: float, lang: str) -> str:
+    """A signed offset to a tenth of a second, ``-0.0`` shown as ``0``: ``"+1,5"`` (ru), ``"-0.3"`` (en)."""
+    tenths = round(seconds * 10)
+    if tenths == 0:
+        return "0"
+    text = f"{tenths / 10:+.1f}"
+    return text.replace(".", ",") if lang == "ru" else text
 
 
 def duration_text(seconds: float, tr: Callable[..., str]) -> str:

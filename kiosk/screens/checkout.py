@@ -56,7 +56,7 @@ class CheckoutScreen(KioskScreen):
         for est in pickups:
             here = " " + self.tr("(this store)") if est.here else ""
             button = Factory.KToggle(group="store", allow_no_selection=False)
-            button.base, button.min_h = 16, dp(72)
+            button.base, button.min_h = 15, dp(60)  # two or three stores in view above the keyboard
             button.text = f"{est.store_name}{here}\n{self.tr('ready {when}', when=date_text(self.tr, est))}"
             button.store_id = est.store_id
             button.state = "down" if est.store_id == self.store_id else "normal"

@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Obje
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from ui.services import duration_text
+from ui.services import duration_text, seconds_text, sync_result_text
 
 from .base import PosScreen
 
@@ -68,6 +68,7 @@ class SyncConsoleScreen(PosScreen):
         super().__init__(**kwargs)
         self._event = None
         self._request_id = None
+        self._counts = None
 
     def on_pre_enter(self, *_args) -> None:
         self.poll()
@@ -75,6 +76,7 @@ class SyncConsoleScreen(PosScreen):
         self.show_tab(self.tab)
 
     def on_leave(self, *_args) -> None:
+        self._counts = None
         if self._event is not None:
             self._event.cancel()
             self._event = None
@@ -96,9 +98,13 @@ class SyncConsoleScreen(PosScreen):
         if status.last_contact_at:
             parts.append(tr("last contact {time} ago", time=duration_text(now - status.last_contact_at, tr)))
         if status.clock_offset_s is not None:
-            parts.append(tr("clock offset {seconds} s", seconds=f"{status.clock_offset_s:+.1f}"))
+            parts.append(tr("clock offset {seconds} s", seconds=seconds_text(status.clock_offset_s, self.app.lang)))
         self.status_line = "   ·   ".join(parts)
         o = status.outbox
+        counts = (o.pending, o.acked, o.dead, status.quarantined)
+        if self._counts is not None and counts != self._counts:
+            self.show_tab(self.tab, keep_selection=True)  # events moved between the tabs: show the list as it is now
+        self._counts = counts
         self.counts_line = tr("Events: {pending} waiting, {acked} delivered, {dead} refused; {quarantined} rows in "
                               "quarantine", pending=o.pending, acked=o.acked, dead=o.dead,
                               quarantined=status.quarantined)
@@ -117,7 +123,7 @@ class SyncConsoleScreen(PosScreen):
         if request is not None:
             self.request_done = bool(request["done_at"])
             if request["done_at"]:
-                self.request_line = tr("Sync finished: {result}", result=request["result"] or "")
+                self.request_line = tr("Sync finished: {result}", result=sync_result_text(request["result"], tr))
             elif request["started_at"]:
                 self.request_line = tr("Syncing…")
             else:
@@ -134,9 +140,10 @@ class SyncConsoleScreen(PosScreen):
 
     # ---------------------------------------------------------------- events and quarantine
 
-    def show_tab(self, tab: str) -> None:
+    def show_tab(self, tab: str, keep_selection: bool = False) -> None:
         self.tab = tab
-        self.selected = ""
+        if not keep_selection:
+            self.selected = ""
         if tab == "quarantine":
             self.run(self.services.quarantine, on_done=self._quarantine, key="sync-events")
         else:
