@@ -18,7 +18,6 @@ What the app itself owns:
 """
 from __future__ import annotations
 
-import gc
 import logging
 import time
 
@@ -32,7 +31,7 @@ from retail.cart import Cart, CartError
 from retail.money import MILLI
 from retail.store import StoreError
 
-from ui.app import TerminalApp
+from ui.app import TerminalApp, settle_garbage
 from ui.services import CardScanned, CodeScanned, ProductOffer, ScanProblem, ServiceError, agent_starting
 
 from . import widgets  # noqa: F401  (kiosk widgets and their KV)
@@ -41,19 +40,6 @@ from .screens import SCREENS
 log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 5.0
-
-
-def settle_garbage() -> None:
-    """Collect now and move every object alive to the garbage collector's permanent generation.
-
-    The app holds hundreds of thousands of long-lived objects (widgets, properties, KV
-    bindings). Python's full collection walks them all, about 100 ms on a till CPU, at a
-    moment it chooses: in the middle of a shopper's typing. Frozen objects are never
-    walked again, so collections stay small. Called once the screens are built and again
-    when the kiosk goes back to its attract screen (nobody is waiting then).
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def hook(screen, name: str, **params) -> None:

@@ -26,7 +26,7 @@ from kivy.uix.textinput import TextInput
 from hardware.scanner import KeyboardWedge, ScanEvent, TypedKeys
 from retail import staff as retail_staff
 from retail.i18n import LANGUAGES
-from ui.app import TerminalApp
+from ui.app import TerminalApp, freeze_made, settle_garbage
 from ui.worker import Worker
 from ui.services import ServiceError, offline_text
 from ui.technician import TechnicianScreen
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 WEDGE_POLL_S = 0.03
 STATUS_POLL_S = 2.0
+SETTLE_AFTER_START_S = 1.0
+FREEZE_MADE_S = 0.5  # after the new screen's first layout
 
 # Screen -> the action a person needs to open it (None: anyone signed in).
 SCREEN_RIGHTS = {"sync_console": "sync_console", "technician": "settings"}
@@ -66,6 +68,7 @@ class Screens:
             screen = self._app.make_screen(name, self._classes[name])
             self._manager.add_widget(screen)
             self._made[name] = screen
+            Clock.schedule_once(lambda _dt: freeze_made(), FREEZE_MADE_S)  # a screen lives as long as the app
         return screen
 
 
@@ -149,6 +152,8 @@ class PosApp(TerminalApp):
             queue.add_listener(lambda job: Clock.schedule_once(lambda _dt: self._print_job(job), 0))
         if self.startup_problems:
             self.say(self.tr("Device problem: {problem}", problem="; ".join(self.startup_problems)), "error")
+        # Once the sign-in screen shows: the start-up objects out of the collector's way (ui.app.settle_garbage).
+        Clock.schedule_once(lambda _dt: settle_garbage(), SETTLE_AFTER_START_S)
 
     def on_stop(self) -> None:
         for event in (self._wedge_event, self._status_event):
@@ -249,6 +254,7 @@ class PosApp(TerminalApp):
         popups.close_all()
         self.worker.submit(self.services.sign_out, self.staff_id, why, on_error=self.show_error)
         self.go("lock")
+        Clock.schedule_once(lambda _dt: settle_garbage(), 0.5)  # nobody waits on the lock screen
 
     def sign_out(self) -> None:
         if self.staff_id:
@@ -260,6 +266,7 @@ class PosApp(TerminalApp):
         self.locked = False
         popups.close_all()
         self.go("sign_in")
+        Clock.schedule_once(lambda _dt: settle_garbage(), 0.5)
 
     def on_idle(self) -> None:
         if self.staff_id and not self.locked:

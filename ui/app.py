@@ -9,6 +9,7 @@ re-renders every label, and money as ``app.money(kopecks, app.lang)``.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -24,6 +25,36 @@ from retail import i18n
 from .worker import Worker
 
 log = logging.getLogger(__name__)
+
+
+def settle_garbage() -> None:
+    """Collect now and move every object alive to the garbage collector's permanent generation.
+
+    A terminal app holds a couple of hundred thousand long-lived objects (widgets,
+    properties, KV bindings): 180 000 on the till after its first screens. Python's full
+    collection walks them all, about 100 ms on a till CPU (measured: 100-110 ms on the
+    till, 0.01 ms once frozen), at a moment it chooses: in the middle of a scan or a
+    shopper's typing, from any thread (a worker allocating query rows triggers it just the
+    same, and it holds the interpreter lock). Frozen objects are never walked again, so
+    collections stay small. The apps call this when nobody waits on the screen: after
+    start-up, and when the kiosk goes back to its attract screen or the till locks.
+
+    It unfreezes first: objects frozen while alive that have since become cyclic garbage
+    (a shopper's screens, a finished sale) are collected only by a full collection that
+    sees them, or a terminal running for weeks would keep every one of them.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+def freeze_made() -> None:
+    """Freeze what was just made to stay (a screen built on first use), without a collection.
+
+    Cheap (no walk), so it can run while a person uses the screen; what little garbage it
+    freezes is collected at the next :func:`settle_garbage`.
+    """
+    gc.freeze()
 
 
 class TerminalApp(App):

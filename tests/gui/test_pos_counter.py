@@ -232,6 +232,9 @@ def counter_day(workdir: str, template) -> object:
         d.note("blind", returns.done_text)
         d.tap("nav_sell")
         yield d.until(ds.on_screen(app, "sell"), 10, "the sale screen")
+        import gc  # the screens made so far are frozen out of the collector's full walks (ui.app.settle_garbage)
+
+        d.note("gc", {"frozen": gc.get_freeze_count(), "walked": len(gc.get_objects())})
 
         # The idle timer locks the till; unlock; reprint the receipt as a copy.
         app.idle_seconds = 1
@@ -306,6 +309,8 @@ def test_a_day_at_the_counter(tmp_path, central_template):
     assert n["english_pay"] == "Pay"
     assert n["typed_card_customer"]
     assert "Наличные" in n["blind"], n["blind"]
+    print(f"objects frozen / walked by a full collection: {n['gc']}")
+    assert n["gc"]["frozen"] > 100_000 and n["gc"]["walked"] < n["gc"]["frozen"] / 3, n["gc"]
     assert n["back_refused"], "a sale whose card outcome is unknown cannot be left"
     assert [key for key, _ in n["charges"]] == [n["unknown_key"]], "retried with the same key, charged once"
     assert "test: refused by central" in n["dead"]
