@@ -300,7 +300,31 @@ def _child(target: str, kwargs: dict, queue) -> None:
         outcome = fn(**kwargs)
     except Exception:
         outcome = Outcome(ok=False, error=traceback.format_exc())
-    queue.put(outcome)
+    queue.put(_sendable(outcome))
+
+
+def _sendable(outcome):
+    """``outcome`` as it can cross to the parent: a note that cannot be pickled goes as its repr.
+
+    The queue pickles in a feeder thread; a pickling error there is only printed, and the
+    parent would wait its whole timeout for a result that never comes.
+    """
+    import pickle
+
+    try:
+        pickle.dumps(outcome)
+        return outcome
+    except Exception:
+        notes = {}
+        for key, value in getattr(outcome, "notes", {}).items():
+            try:
+                pickle.dumps(value)
+                notes[key] = value
+            except Exception:
+                notes[key] = repr(value)
+        if isinstance(outcome, Outcome):
+            return Outcome(outcome.ok, outcome.error, list(outcome.screenshots), notes, outcome.max_stall_ms)
+        return Outcome(ok=False, error=f"the scenario returned {type(outcome).__name__}, not an Outcome: {outcome!r}")
 
 
 def run_in_process(target: str, timeout: float = 300.0, **kwargs) -> Outcome:
@@ -311,13 +335,30 @@ def run_in_process(target: str, timeout: float = 300.0, **kwargs) -> Outcome:
     os.environ["KIVY_NO_ARGS"] = "1"
     proc = ctx.Process(target=_child, args=(target, kwargs, queue))
     proc.start()
-    try:
-        outcome = queue.get(timeout=timeout)
-    except Exception:
-        outcome = Outcome(ok=False, error=f"the app did not finish within {timeout:.0f} s")
+    outcome = _result(proc, queue, timeout)
     proc.join(10)
     if proc.is_alive():
         proc.kill()
     if env_before is None:
         os.environ.pop("KIVY_NO_ARGS", None)
     return outcome
+
+
+def _result(proc, queue, timeout: float) -> Outcome:
+    """The child's outcome; if the child ends without one (a crash in the GL driver, a
+    faulthandler exit, a kill), say so at once instead of waiting out ``timeout``."""
+    import queue as queue_module
+
+    deadline = time.monotonic() + timeout
+    ended_at = None
+    while time.monotonic() < deadline:
+        try:
+            return queue.get(timeout=0.5)
+        except queue_module.Empty:
+            pass
+        if not proc.is_alive():
+            # A result put just before the end may still be in the pipe: give it a moment.
+            ended_at = ended_at or time.monotonic()
+            if time.monotonic() - ended_at > 2.0:
+                return Outcome(ok=False, error=f"the app process ended (exit code {proc.exitcode}) without a result")
+    return Outcome(ok=False, error=f"the app did not finish within {timeout:.0f} s")

@@ -167,3 +167,32 @@ def test_rows_inside_a_recycleview_get_real_taps():
     assert outcome.ok, outcome.error
     assert outcome.notes["picked"] == [2, 0, 100, "toggle"]  # the row out of view got nothing
     assert "out of its list's view" in outcome.notes["hidden"]
+
+
+def dies_without_a_result():
+    import os
+
+    os._exit(3)  # as a crash in the GL driver or faulthandler's exit would end it
+
+
+def unpicklable_note():
+    import threading
+
+    from ui.driver import Outcome
+
+    return Outcome(ok=True, notes={"lock": threading.Lock(), "count": 2})
+
+
+def test_an_app_process_that_dies_is_reported_at_once():
+    import time
+
+    started = time.monotonic()
+    outcome = run_in_process(f"{__name__}:dies_without_a_result", timeout=120)
+    assert not outcome.ok and "exit code 3" in outcome.error, outcome.error
+    assert time.monotonic() - started < 30, "not after the whole timeout"
+
+
+def test_a_note_that_cannot_cross_processes_arrives_as_its_repr():
+    outcome = run_in_process(f"{__name__}:unpicklable_note", timeout=60)
+    assert outcome.ok, outcome.error
+    assert outcome.notes["count"] == 2 and "lock" in outcome.notes["lock"]

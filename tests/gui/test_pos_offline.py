@@ -49,7 +49,8 @@ def offline_shift(workdir: str, template) -> object:
         yield from ds.new_sale(app, d)
 
         # Central goes away; the agent finds out on "Sync now", the banner tells everyone.
-        t.central.stop()
+        stopped = ds.background(app, t.central.stop)  # off the app's main thread: stopping takes seconds
+        yield d.until(stopped.ready, 40, "central to stop")
         request = ds.background(app, app.services.request_sync, "test")
         yield request.ready
         yield d.until(lambda: app.offline_text, 30, "the offline banner")
@@ -91,7 +92,8 @@ def offline_shift(workdir: str, template) -> object:
         d.note("lookup_offline", app.message)
 
         # Central is back: one "Sync now" delivers everything while the screen stays smooth.
-        t.central.start()
+        started = ds.background(app, t.central.start)
+        yield d.until(started.ready, 40, "central to start again")
         meter = StallMeter().start()
         request = ds.background(app, app.services.request_sync, "test")
         yield request.ready
