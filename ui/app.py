@@ -101,6 +101,9 @@ class TerminalApp(App):
 
     def on_lang(self, _app, lang: str) -> None:
         i18n.set_language(lang)
+        # The status bar's message was written in the other language: it goes rather than stay
+        # untranslated under a screen that now reads in this one.
+        self.clear_message()
 
     def toggle_language(self) -> None:
         self.lang = "en" if self.lang == "ru" else "ru"

@@ -53,6 +53,9 @@ def tap_and_type(shots_dir):
         yield 0.2
         assert d.get("box").text == "мол", d.get("box").text
         d.shot("driver")
+        app.say("Сохранено")
+        app.toggle_language()
+        d.note("message_after_switch", app.message)  # a message in the other language does not stay
         try:
             d.tap("off")
         except AssertionError as exc:
@@ -74,6 +77,7 @@ def test_touches_and_on_screen_typing_reach_the_app(tmp_path):
     outcome = run_in_process(f"{__name__}:tap_and_type", timeout=120, shots_dir=str(tmp_path))
     assert outcome.ok, outcome.error
     assert "disabled" in outcome.notes["disabled"]
+    assert outcome.notes["message_after_switch"] == ""
     assert (tmp_path / "driver.png").stat().st_size > 1000
 
 
