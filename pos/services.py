@@ -23,7 +23,7 @@ from retail import orders as retail_orders
 from retail.cart import Cart, CartError
 from retail.money import MILLI, vat_included
 from retail.pricing import CartLine, PricedCart, PricedLine, VatRow
-from retail.store import StoreFull, transaction
+from retail.store import StoreFull, checkpoint, transaction
 from retail.store.settings import get_int
 
 from ui.services import ServiceError, TerminalServices
@@ -277,7 +277,16 @@ class PosServices(TerminalServices):
         return sale, self.after_sale(sale, lang)
 
     def after_sale(self, sale: sales.CommittedSale, lang: str = "ru") -> str:
-        """Queue the receipt of a committed sale or return and kick the drawer if cash moved."""
+        """Queue the receipt of a committed sale or return and kick the drawer if cash moved.
+
+        Then checkpoint the WAL while the customer takes the receipt: the till's connections
+        leave that out of their commits (see :mod:`retail.store.db`), so no sale pays for it.
+        """
+        problem = self._receipt_and_drawer(sale, lang)
+        checkpoint(self.conn)
+        return problem
+
+    def _receipt_and_drawer(self, sale: sales.CommittedSale, lang: str) -> str:
         cash = any(t.kind == "cash" for t in sale.tenders)
         problem = ""
         if cash and self.drawer is not None and not self._drawer_on_printer():

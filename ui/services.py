@@ -168,7 +168,7 @@ class TerminalServices:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        first = connect(self.db_path)  # creates the file and brings the schema up to date once
+        first = connect(self.db_path, autocheckpoint=False)  # creates the file and brings the schema up to date once
         self._register(first)
         self._scheme: InStoreScheme | None = None
 
@@ -184,7 +184,7 @@ class TerminalServices:
         """This thread's connection to the local store (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.db_path, migrate_schema=False)
+            conn = connect(self.db_path, migrate_schema=False, autocheckpoint=False)
             self._register(conn)
         return conn
 

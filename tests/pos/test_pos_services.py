@@ -323,3 +323,30 @@ def test_ready_orders_past_their_pickup_time_are_listed_and_put_back(store_path,
         assert any(o.id == back.id for o in later.pickup_orders())  # still listed, to restock
     finally:
         later.close()
+
+
+def test_a_sale_is_checkpointed_after_its_receipt_not_inside_its_commit(till, people, tmp_path):
+    """The till's commits leave the WAL alone; finishing the sale copies it into the file."""
+    import shutil
+    import sqlite3
+
+    assert till.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    shift = till.open_shift(people["cashier"], 0)
+    committed = _sell(till, people, shift.id, _skus(till, 2))  # commit only: still in the log
+
+    def in_main_file() -> set[str]:
+        copy = tmp_path / "main-file-only.db"  # the database file without its -wal beside it
+        shutil.copyfile(till.db_path, copy)
+        conn = sqlite3.connect(copy)
+        try:
+            return {r[0] for r in conn.execute("SELECT id FROM sales")}
+        finally:
+            conn.close()
+
+    assert committed.id not in in_main_file()
+    cart = Cart()
+    till.offer(_skus(till, 1)[0]).add_to(cart)
+    priced = till.price(cart)
+    sale, _ = till.finish_sale(priced, [Tender("cash", priced.total)], staff_id=people["cashier"],
+                               shift_id=shift.id, sale_id=new_id())
+    assert {committed.id, sale.id} <= in_main_file()
