@@ -26,9 +26,9 @@ class Group:
 
 
 def groups() -> tuple[Group, ...]:
-    from . import lookup, memory, pricing, sales, sync_figures
+    from . import apps, lookup, memory, pricing, sales, sync_figures
 
-    return (sync_figures.GROUP, lookup.GROUP, pricing.GROUP, sales.GROUP, memory.GROUP)
+    return (sync_figures.GROUP, lookup.GROUP, pricing.GROUP, sales.GROUP, apps.GROUP, memory.GROUP)
 
 
 def select(names: Iterable[str]) -> tuple[Group, ...]:

@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("name", "unit", "median", "p95", "p99", "baseline", "baseline_median")
 EXPECTED = {"sync.initial.total", "sync.initial.rate", "sync.price_delta", "lookup.barcode", "search.as_you_type",
             "pricing.cart_100_lines_50_promos", "sales.commit", "sales.push", "sales.commit_during_sync",
-            "store.size", "memory.central_server", "memory.sync_agent_initial_sync", "memory.bench_process"}
+            "store.size", "memory.central_server", "memory.sync_agent_initial_sync", "memory.bench_process",
+            "pos.first_frame", "kiosk.first_frame", "pos.scan_to_line", "kiosk.search_keystroke",
+            "pos.stall_during_sync", "kiosk.stall_during_sync"}
 LATENCIES = {"lookup.barcode", "search.as_you_type", "pricing.cart_100_lines_50_promos", "sales.commit",
-             "sales.commit_during_sync"}
+             "sales.commit_during_sync", "pos.scan_to_line", "kiosk.search_keystroke"}
 
 
 def _number(value) -> bool:
@@ -31,14 +33,14 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "figures.json"
     done = subprocess.run([sys.executable, "-m", "bench", "--skus", "2000", "--events", "200", "--samples", "500",
                            "--delta-rows", "500", "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+                          cwd=ROOT, capture_output=True, text=True, timeout=480)
     return done, out
 
 
 def test_the_command_runs_every_group(run):
     done, _ = run
     assert done.returncode == 0, done.stderr[-3000:]
-    for group in ("sync", "lookup", "pricing", "sales", "memory"):
+    for group in ("sync", "lookup", "pricing", "sales", "apps", "memory"):
         assert f"== {group}:" in done.stdout
     assert "baseline:" in done.stdout
 
@@ -64,3 +66,7 @@ def test_the_json_has_the_comparable_shape(run):
     for name in ("sync.initial.total", "sync.price_delta", "sales.push"):
         assert by_name[name]["baseline"] and _number(by_name[name]["baseline_median"])
     assert by_name["memory.central_server"]["median"] > 5  # MB: a real uvicorn process was measured
+    for name in ("pos.first_frame", "kiosk.first_frame", "pos.stall_during_sync", "kiosk.stall_during_sync"):
+        assert by_name[name]["baseline"] and _number(by_name[name]["baseline_median"]), by_name[name]
+    # the apps really ran in a window: a start takes longer than nothing, and a frame was drawn after the scan
+    assert by_name["pos.first_frame"]["median"] > 0.05 and by_name["pos.scan_to_line"]["median"] > 1
