@@ -20,6 +20,7 @@ million SKUs at chain scale), on this machine's display or a virtual one
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -39,7 +40,6 @@ from .till import sample_products
 MAX_SYNC_S = 90.0
 SCANS = 30
 WORDS = ["молоко", "хлеб", "сыр", "кофе", "lg", "parm", "sams", "чай"]
-RENDERING = "rendering: Mesa llvmpipe (software OpenGL) under Xvfb, every frame drawn by the CPU"
 APP_TIMEOUT_S = 600.0
 
 
@@ -67,11 +67,14 @@ def _sample_codes(ctx: Context, count: int) -> list[str]:
 class Runner:
     """Starts the app processes on one display and collects what they measured."""
 
-    def __init__(self, ctx: Context, screen: str) -> None:
+    def __init__(self, ctx: Context, screen: str, virtual: bool) -> None:
         self.ctx = ctx
         self.screen = screen
+        self.virtual = virtual
+        self.renderer = ""
         self.count = 0
         self.first_frames: dict[str, list[float]] = {"empty": [], "pos": [], "kiosk": []}
+        self.flips: dict[str, list[float]] = {"empty": [], "pos": [], "kiosk": []}
 
     def run(self, app: str, task: str, **extra) -> dict:
         self.count += 1
@@ -102,7 +105,24 @@ class Runner:
             raise BenchError(f"the {app} ({task}) failed: {result.get('error', '').strip()[-800:]} (log {log})")
         if result.get("first_frame_ms") is not None:
             self.first_frames[app].append(result["first_frame_ms"])
+        self.flips[app] += result.get("flip_ms") or []
+        self.renderer = result.get("renderer") or self.renderer
         return result
+
+    @property
+    def rendering(self) -> str:
+        where = "Xvfb started by the bench" if self.virtual else f"display {self.screen}"
+        soft = " (software OpenGL: every frame is drawn by the CPU)" if "llvmpipe" in self.renderer or \
+            "softpipe" in self.renderer else ""
+        return f"rendering: {self.renderer or 'unknown OpenGL'} on {where}{soft}"
+
+    def frame_cost(self, app: str) -> str:
+        """What drawing and swapping one frame costs here, this app beside the empty one."""
+        mine, empty = self.flips[app], self.flips["empty"]
+        if not mine or not empty:
+            return self.rendering
+        return (f"{self.rendering}; drawing and swapping a frame takes median {statistics.median(mine):.0f} ms for the "
+                f"{app} (p95 {percentile(mine, 95):.0f}) and {statistics.median(empty):.0f} ms for an empty Kivy app")
 
 
 def _latency(name: str, samples: list[float], base: list[float], baseline: str, budget: Budget, note: str) -> Figure:
@@ -112,7 +132,7 @@ def _latency(name: str, samples: list[float], base: list[float], baseline: str, 
                           budget=budget, note=note)
 
 
-def _stall_figure(name: str, agent: dict, quiet: dict) -> Figure:
+def _stall_figure(name: str, agent: dict, quiet: dict, frames: str) -> Figure:
     gaps, base = agent["stall_gaps_ms"], quiet["stall_gaps_ms"]
     if not gaps or not base:
         raise BenchError(f"{name}: the app drew no frames to measure")
@@ -122,33 +142,34 @@ def _stall_figure(name: str, agent: dict, quiet: dict) -> Figure:
                   baseline_median=round(max(base), 1), budget=Budget("median", 100.0),
                   note=f"the longest main-thread stall (a tick's gap beyond {1000 / 60:.1f} ms) during {cut}, "
                        f"{len(gaps)} frames, p99 gap {percentile(gaps, 99):.1f} ms (no agent: "
-                       f"{percentile(base, 99):.1f} ms over {quiet['seconds']:.0f} s); {RENDERING}")
+                       f"{percentile(base, 99):.1f} ms over {quiet['seconds']:.0f} s); {frames}")
 
 
 def run(ctx: Context) -> Iterator[Figure]:
     ctx.initial_sync()
     codes = _sample_codes(ctx, SCANS)
+    virtual = not os.environ.get("DISPLAY")
     with display() as screen:
-        r = Runner(ctx, screen)
+        r = Runner(ctx, screen, virtual)
         r.run("empty", "first_frame")
         scan = r.run("pos", "scan", codes=codes)
         yield _latency("pos.scan_to_line", scan["scan_to_line_ms"], scan["resolve_scan_ms"],
                        "resolve_scan of the same codes alone (the store's lookup)", Budget("p95", 50.0),
                        f"{len(scan['scan_to_line_ms'])} keyboard-wedge scans of catalogue barcodes, one line "
-                       f"each, to the first frame that shows it; {RENDERING}")
+                       f"each, to the end of the first frame that shows it; {r.frame_cost('pos')}")
         r.run("empty", "first_frame")
         search = r.run("kiosk", "search", words=WORDS)
         yield _latency("kiosk.search_keystroke", search["keystroke_to_results_ms"], search["find_ms"],
                        "find() of the same texts alone (ranked FTS and prices)", Budget("p95", 100.0),
                        f"{len(search['keystroke_to_results_ms'])} keys touched on the on-screen keyboard "
-                       f"({', '.join(WORDS)}: every prefix), to the first frame with that text's results; "
-                       f"{RENDERING}")
+                       f"({', '.join(WORDS)}: every prefix), to the end of the first frame with that text's "
+                       f"results; {r.frame_cost('kiosk')}")
         r.run("empty", "first_frame")
         for app in ("pos", "kiosk"):
             busy = {"codes": codes, "words": WORDS}
             agent = r.run(app, "stall", agent=True, seconds=MAX_SYNC_S, **busy)
             quiet = r.run(app, "stall", agent=False, seconds=min(agent["seconds"], MAX_SYNC_S), **busy)
-            yield _stall_figure(f"{app}.stall_during_sync", agent, quiet)
+            yield _stall_figure(f"{app}.stall_during_sync", agent, quiet, r.frame_cost(app))
         empty = statistics.median(r.first_frames["empty"])
         for app in ("pos", "kiosk"):
             starts = r.first_frames[app]
@@ -157,7 +178,7 @@ def run(ctx: Context) -> Iterator[Figure]:
                          budget=Budget("median", 3.0),
                          note=f"process start to the first frame on screen, median of {len(starts)} starts "
                               f"({', '.join(f'{s / 1000:.2f}' for s in starts)} s; empty app "
-                              f"{', '.join(f'{s / 1000:.2f}' for s in r.first_frames['empty'])} s); {RENDERING}")
+                              f"{', '.join(f'{s / 1000:.2f}' for s in r.first_frames['empty'])} s); {r.rendering}")
 
 
 GROUP = Group("apps", "the POS and the kiosk in a window: first frame, scan to line, search per keystroke, "
