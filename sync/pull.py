@@ -34,6 +34,10 @@ PAGE_LIMIT = 2_000
 # costs ~10x a price row (barcodes, search terms), so its pages are smaller still.
 # Central's next page is fetched while this one is written, so small pages cost little.
 PAGE_LIMITS = {"catalogue": 400}
+# A feed's first load on a fresh terminal (never applied, nothing else on the till writes
+# yet) takes central's largest pages: a page is still one transaction, but 20 000 rows
+# commit and merge the search index 10-50 times less often (100 000 SKUs: 31.5 s -> 24 s).
+FIRST_LOAD_LIMIT = 20_000
 
 Progress = Callable[[str, int, int], None]   # (feed, rows done, rows estimated)
 
@@ -69,6 +73,16 @@ class PullReport:
 def cursor_of(conn: sqlite3.Connection, feed: str) -> str:
     row = conn.execute("SELECT cursor FROM feed_state WHERE feed = ?", (feed,)).fetchone()
     return row[0] if row else ""
+
+
+def first_load(conn: sqlite3.Connection, feed: str) -> bool:
+    """``feed`` has never had a page applied here: a terminal on its first sync.
+
+    A resync of a store that has data (the manager's, a 410 restart) is not one: a till
+    may be selling, and a sale must not wait behind a 20 000-row page.
+    """
+    row = conn.execute("SELECT cursor, last_success_at FROM feed_state WHERE feed = ?", (feed,)).fetchone()
+    return row is None or (row[0] == "" and row[1] is None)
 
 
 def _as_int(cursor: str) -> int | None:
@@ -171,7 +185,10 @@ def pull_all(conn: sqlite3.Connection, client: CentralClient, *, terminal_id: st
         for feed in feeds:
             if should_stop():
                 break
-            n = limit if limit is not None else PAGE_LIMITS.get(feed, PAGE_LIMIT)
+            if limit is not None:
+                n = limit
+            else:
+                n = FIRST_LOAD_LIMIT if first_load(conn, feed) else PAGE_LIMITS.get(feed, PAGE_LIMIT)
             report.feeds.append(pull_feed(conn, client, feed, terminal_id=terminal_id, limit=n, head=head,
                                           progress=progress, should_stop=should_stop, now=now, executor=pool))
     for feed in feeds:

@@ -471,3 +471,33 @@ def test_a_scheduled_price_and_promotion_switch_on_while_central_is_down(central
     assert later[0].is_active(PricingContext(now=now))
     s = read_status(t.conn)
     assert not s.online and s.offline_since is not None
+
+
+def test_a_fresh_terminal_loads_in_large_pages_and_a_resync_in_short_ones(central, terminals, monkeypatch):
+    """First load: central's largest pages (nothing on the till waits yet). A resync of a
+    store with data (the manager's, a 410 restart) keeps the short pages a sale can wait behind."""
+    from sync import pull
+    from sync.client import CentralClient
+
+    asked: list[tuple[str, int]] = []
+    raw = CentralClient.feed_page_raw
+
+    def recording(self, feed, cursor, limit):
+        asked.append((feed, limit))
+        return raw(self, feed, cursor, limit)
+
+    monkeypatch.setattr(CentralClient, "feed_page_raw", recording)
+    t = terminals(central.stores[0], "P1")
+    assert all(pull.first_load(t.conn, feed) for feed in pull.FEED_ORDER)
+    assert t.sync().ok
+    assert asked and {limit for _, limit in asked} == {pull.FIRST_LOAD_LIMIT}
+    assert_mirrors(central, t)
+    assert not any(pull.first_load(t.conn, feed) for feed in pull.FEED_ORDER)
+
+    asked.clear()
+    with transaction(t.conn):
+        t.conn.execute("UPDATE feed_state SET cursor = ''")   # a full resync of a working store
+    assert t.sync().ok
+    assert dict(asked)["catalogue"] == pull.PAGE_LIMITS["catalogue"]
+    assert dict(asked)["prices"] == pull.PAGE_LIMIT
+    assert_mirrors(central, t)
