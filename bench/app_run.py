@@ -171,7 +171,7 @@ def _scan(app, d, spec: dict, flips: Flips, result: dict):
     sell = app.screens["sell"]
     changed: list[float] = []
     sell.bind(rows=lambda *_a: changed.append(time.monotonic()))
-    latencies = []
+    latencies, in_tree = [], []
     for code in spec["codes"]:
         before = len(sell.rows)
         mark = len(changed)
@@ -179,11 +179,14 @@ def _scan(app, d, spec: dict, flips: Flips, result: dict):
         ds.wedge_scan(code)
         yield d.until(lambda: len(sell.rows) > before, 10, f"the line of {code}")
         yield 0.1  # let the frame with the line be drawn
-        shown = flips.first_after(changed[mark] if len(changed) > mark else time.monotonic())
+        added = changed[mark] if len(changed) > mark else time.monotonic()
+        shown = flips.first_after(added)
         if shown is not None:
             latencies.append(_ms(shown - started))
+            in_tree.append(_ms(added - started))
         yield SCAN_PAUSE_S
     result["scan_to_line_ms"] = latencies
+    result["scan_to_rows_ms"] = in_tree
     base = []
     for code in spec["codes"]:
         t0 = time.perf_counter()
@@ -200,7 +203,7 @@ def _search(app, d, spec: dict, flips: Flips, result: dict):
     screen = app.screens["search"]
     shown_at: list[float] = []
     screen.bind(searches=lambda *_a: shown_at.append(time.monotonic()))
-    latencies, typed = [], []
+    latencies, typed, in_tree = [], [], []
     for word in spec["words"]:
         screen.ids.query.text = ""
         yield 0.3
@@ -215,9 +218,11 @@ def _search(app, d, spec: dict, flips: Flips, result: dict):
             drawn = flips.first_after(shown_at[-1])
             if drawn is not None:
                 latencies.append(_ms(drawn - started))
+                in_tree.append(_ms(shown_at[-1] - started))
                 typed.append(text)
             yield THINK_S
     result["keystroke_to_results_ms"] = latencies
+    result["keystroke_to_list_ms"] = in_tree
     base = []
     for text in typed:
         t0 = time.perf_counter()

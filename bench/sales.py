@@ -37,7 +37,7 @@ from .harness import BenchError, Stopwatch, paired, summarise
 from .procs import ROOT, child_env
 from .registry import Group
 from .report import Budget, Figure
-from .till import Till, basket, commit, open_till, priced, sample_products
+from .till import Till, basket, close_till, commit, open_till, priced, sample_products
 
 BASKET_LINES = 10
 BASKETS = 200
@@ -108,6 +108,7 @@ def commit_and_push(ctx: Context) -> Iterator[Figure]:
                      note=f"{sent} queued events (of {queued}) sent in batches of {agent.push_batch} until "
                           f"acknowledged ({sent / seconds:.0f} events/s); baseline timed on {sent_one} events "
                           f"({one_by_one:.1f} s) and scaled")
+        close_till(till)
     finally:
         conn.close()
         agent.close()
@@ -174,6 +175,7 @@ def commit_during_sync(ctx: Context) -> Iterator[Figure]:
                              baseline="one-row durable insert at the same moments", baseline_summary=summarise(base),
                              budget=Budget("p99", 50.0), cpu=summarise(cpu),
                              note=f"{len(mine)} sales, one every {PAUSE_S * 1000:.0f} ms, during {span}")
+        close_till(till)
     finally:
         conn.close()
 

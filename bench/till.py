@@ -22,7 +22,7 @@ from retail.prices import prices_at
 from retail.pricing import PricedCart
 from retail.promotions import PromotionBook
 from retail.sales import CommittedSale, Tender, commit_sale
-from retail.shifts import current_shift, open_shift
+from retail.shifts import cash_in_drawer, close_shift, current_shift, open_shift
 
 from .harness import BenchError
 
@@ -72,6 +72,19 @@ def open_till(conn: sqlite3.Connection, now: int) -> Till:
     shift = current_shift(conn) or open_shift(conn, opener, 500_000, now)
     customers = [r["id"] for r in conn.execute("SELECT id FROM customers ORDER BY id LIMIT ?", (CUSTOMERS,))]
     return Till(conn, opener, shift.id, customers, now, PromotionBook())
+
+
+def close_till(till: Till) -> None:
+    """Close the shift (counted as expected), as at the end of a day.
+
+    The bench commits its sales without queueing their receipts; a shift left open would
+    have the POS started later by the apps' figures lay out every one of them as owed.
+    """
+    people = till.conn.execute("SELECT id, role FROM staff WHERE active = 1 ORDER BY id").fetchall()
+    closer = next((p["id"] for p in people if staff_rules.can(p["role"], "close_shift")), None)
+    if closer is None:
+        raise BenchError("no synced staff member may close a shift; check the staff feed")
+    close_shift(till.conn, till.shift_id, cash_in_drawer(till.conn, till.shift_id), staff_id=closer, now=till.now)
 
 
 def basket(till: Till, products: list[sqlite3.Row], rng: random.Random, *, lines: int | None = None) -> Cart:

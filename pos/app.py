@@ -150,6 +150,9 @@ class PosApp(TerminalApp):
         queue = getattr(self.services, "queue", None)
         if queue is not None:
             queue.add_listener(lambda job: Clock.schedule_once(lambda _dt: self._print_job(job), 0))
+            # Receipts a crash or a full disk kept out of the queue: laid out in the worker, after
+            # the first frame (PosServices.queue_owed_receipts).
+            self.worker.submit(self.services.queue_owed_receipts, self.lang, on_error=self.show_error)
         if self.startup_problems:
             self.say(self.tr("Device problem: {problem}", problem="; ".join(self.startup_problems)), "error")
         # Once the sign-in screen shows: the start-up objects out of the collector's way (ui.app.settle_garbage).

@@ -90,8 +90,6 @@ class PosServices(TerminalServices):
         self.queue = queue      # hardware.queue.PrintQueue (receipts wait there for the printer)
         self.drawer = drawer    # hardware.drawer.Drawer, when it is not kicked through the receipt
         self._lookup_order = lookup_order
-        if queue is not None:
-            self.queue_owed_receipts()
 
     # ---------------------------------------------------------------- staff
 
@@ -315,19 +313,21 @@ class PosServices(TerminalServices):
 
         A sale commits first and its receipt is queued right after, in a second step: a till
         killed between the two (power cut, crash) left a paid sale with nothing to print and
-        "Reprint last receipt" pointing at the customer before. Run at start-up (the
-        constructor does when it gets a queue); the drawer is not kicked, that moment passed.
+        "Reprint last receipt" pointing at the customer before. The app runs this in its
+        worker once it has started (a shift that a full disk kept from printing can owe
+        thousands, ~13 ms each to lay out: never before the first frame); the drawer is not
+        kicked, that moment passed.
         """
         if self.queue is None:
             return 0
         shift = self.current_shift()
         if shift is None:
             return 0
-        from hardware.queue import get_job
         from hardware.receipts.sale import build_sale_receipt, job_id
 
-        owed = [r[0] for r in self.conn.execute("SELECT id FROM sales WHERE shift_id = ? ORDER BY seq", (shift.id,))
-                if get_job(self.conn, job_id(r[0])) is None]
+        owed = [r[0] for r in self.conn.execute(
+            "SELECT s.id FROM sales s WHERE s.shift_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM print_jobs j WHERE j.id = ? || s.id) ORDER BY s.seq", (shift.id, job_id("")))]
         queued = 0
         for sale_id in owed:
             try:

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"till_worker: cannot start the print queue: {exc}", file=sys.stderr)
         return 2
     services = PosServices(args.db, queue=queue)
+    services.queue_owed_receipts()  # as the app does once it has started
     queue.start()
     try:
         if args.sales:

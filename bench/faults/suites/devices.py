@@ -65,6 +65,7 @@ class Devices:
         payment = TcpPaymentTerminal("127.0.0.1", self.card.port, timeout_s=1.0, decision_timeout_s=1.0,
                                      recovery_s=0.3, poll_s=0.05)
         self.services = PosServices(self.db, queue=self.queue, payment=payment)
+        self.services.queue_owed_receipts()  # as the app does once it has started
         self.queue.start()
         staff = self.services.conn.execute("SELECT id FROM staff WHERE role = 'manager' AND active = 1").fetchone()[0]
         self.staff = staff

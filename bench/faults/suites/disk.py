@@ -149,6 +149,7 @@ class Till:
 
         self.queue = PrintQueue(path, None)
         self.services = PosServices(path, clock=lambda: now, queue=self.queue)
+        self.services.queue_owed_receipts()  # as the app does once it has started
         self.staff = till.cashier(self.services.conn)
         self.shift = till.shift(self.services.conn, self.staff, now)
 
