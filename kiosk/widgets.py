@@ -15,7 +15,6 @@ from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.button import Button
 from kivy.uix.image import Image
 from kivy.uix.widget import Widget
 
@@ -39,19 +38,13 @@ class KioskKeyboard(TouchKeyboard):
     def on_font_scale(self, *_args) -> None:
         self.rebuild()
 
-    def rebuild(self) -> None:
-        super().rebuild()
-        rows = self.ids.get("rows")
-        if rows is None or not rows.children:
-            return
-        last = rows.children[0]  # BoxLayout children are stored last-first
-        for ch in self.symbols:
-            last.add_widget(Button(text=ch, font_size="22sp", on_release=lambda b: self.type(b.text)))
-        if self.font_scale != 1.0:
-            size = sp(22) * self.font_scale
-            for row in rows.children:
-                for key in row.children:
-                    key.font_size = size
+    def key_rows(self) -> list[list[str]]:
+        rows = super().key_rows()
+        rows[-1] += list(self.symbols)
+        return rows
+
+    def key_font_size(self) -> float:
+        return sp(22) * self.font_scale
 
 
 class ResultRow(ButtonBehavior, BoxLayout):

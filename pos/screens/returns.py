@@ -70,9 +70,9 @@ class ReturnsScreen(PosScreen):
     # ---------------------------------------------------------------- finding what comes back
 
     def ask_receipt(self) -> None:
-        popups.TextPopup(app=self.app, title=self.tr("Receipt number"),
-                         prompt=self.tr("Type the number on the receipt, like MSK1-P1-000123"),
-                         then=self.open_receipt).open()
+        popups.TextPopup.ask(self.app, title=self.tr("Receipt number"),
+                             prompt=self.tr("Type the number on the receipt, like MSK1-P1-000123"),
+                             then=self.open_receipt)
 
     def open_receipt(self, text: str) -> None:
         self.reset()
@@ -91,9 +91,9 @@ class ReturnsScreen(PosScreen):
         self.refresh()
 
     def ask_order(self) -> None:
-        popups.TextPopup(app=self.app, title=self.tr("Web order number"),
-                         prompt=self.tr("Central is asked now; this needs the connection"),
-                         then=self._lookup_order).open()
+        popups.TextPopup.ask(self.app, title=self.tr("Web order number"),
+                             prompt=self.tr("Central is asked now; this needs the connection"),
+                             then=self._lookup_order)
 
     def _lookup_order(self, number: str) -> None:
         self.reset()

@@ -396,8 +396,8 @@ class SellScreen(PosScreen):
             return
         if not self._editable():
             return
-        popups.TextPopup(app=self.app, title=self.tr("Suspend the sale"), required=False,
-                         prompt=self.tr("A note to find it again (optional)"), then=self._suspend).open()
+        popups.TextPopup.ask(self.app, title=self.tr("Suspend the sale"), required=False,
+                             prompt=self.tr("A note to find it again (optional)"), then=self._suspend)
 
     def _suspend(self, label: str) -> None:
         cart, total = self.sale.cart, self.sale.total

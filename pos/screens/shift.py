@@ -108,8 +108,8 @@ class ShiftScreen(PosScreen):
                           then=lambda amount: self._reason(kind, amount)).open()
 
     def _reason(self, kind: str, amount: int) -> None:
-        popups.TextPopup(app=self.app, title=self.tr("Why?"), prompt=self.tr("Say why the cash moves"),
-                         then=lambda reason: self._cash(kind, amount, reason)).open()
+        popups.TextPopup.ask(self.app, title=self.tr("Why?"), prompt=self.tr("Say why the cash moves"),
+                             then=lambda reason: self._cash(kind, amount, reason))
 
     def _cash(self, kind: str, amount: int, reason: str) -> None:
         movement_id = new_id()
