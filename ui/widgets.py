@@ -15,11 +15,31 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Roboto (Kivy's default) has Cyrillic and ₽ but no ⌫ or ⇧; DejaVu has both.
 LabelBase.register(name="Symbols", fn_regular=str(ASSETS / "fonts" / "DejaVuSansMono.ttf"))
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+
+def _bind_inactive_bar_color(self, *_args) -> None:  # replaces ScrollView's (Kivy 2.3), same name
+    """A list's scroll bar goes to its resting colour at once, without Kivy's fade.
+
+    Kivy fades the bar with an Animation half a second after every change of a list (a line
+    added at the till, new results at the kiosk). The Animation computes ``a*(1-t) + b*t``,
+    which differs from ``a`` by a rounding error even when both colours are the same, so
+    every frame of that half second was redrawn (~55 ms each under software OpenGL) and a
+    scan or key that came meanwhile waited for them: at the till the scan's line reached
+    the sale's rows after ~58 ms instead of ~13. widgets.kv makes the resting colour the
+    bar's own, so nothing changes at all.
+    """
+    self.funbind("bar_color", self._change_bar_color)
+    self.fbind("bar_inactive_color", self._change_bar_color)
+    self._bar_color = self.bar_inactive_color
+
+
+ScrollView._bind_inactive_bar_color = _bind_inactive_bar_color
 
 LAYOUTS = {
     "ru": ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбюё"],
