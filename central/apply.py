@@ -60,13 +60,13 @@ def _record_sale(conn, ctx: Context, p: payloads.Sale, kind: str) -> dict:
     if sales.exists(conn, p.sale_id):
         raise Conflict(f"sale {p.sale_id} was already recorded by another event")
     _known_references(conn, p)
-    header = {**p.model_dump(), "id": p.sale_id, "kind": kind, "store_id": ctx.store_id,
-              "terminal_id": ctx.terminal_id, "event_id": ctx.event_id}
-    sales.insert(conn, header, [ln.model_dump() for ln in p.lines])
-    moved = 0
-    for m in p.movements:
-        moved += stock.move(conn, m.id, ctx.store_id, m.sku, m.delta_milli, reason=kind, ref_id=p.sale_id,
-                            event_id=ctx.event_id, at=p.created_at)
+    # vars(model): the checked fields as they are (a pydantic model keeps them in __dict__), without
+    # model_dump's deep copy or dict(model)'s per-field checks: those were 5-10 % of a push
+    header = {**vars(p), "tenders": [vars(t) for t in p.tenders], "id": p.sale_id, "kind": kind,
+              "store_id": ctx.store_id, "terminal_id": ctx.terminal_id, "event_id": ctx.event_id}
+    sales.insert(conn, header, [vars(ln) for ln in p.lines])
+    moved = stock.move_many(conn, ctx.store_id, [(m.id, m.sku, m.delta_milli) for m in p.movements], reason=kind,
+                            ref_id=p.sale_id, event_id=ctx.event_id, at=p.created_at)
     points = _post_loyalty(conn, ctx, p)
     return {"sale_id": p.sale_id, "number": p.number, "movements": moved, "points": points}
 

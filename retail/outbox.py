@@ -66,10 +66,16 @@ def pending(conn: sqlite3.Connection, limit: int = 500) -> list[Event]:
 
 def acknowledge(conn: sqlite3.Connection, seq: int, result: dict, *, now: int | None = None) -> None:
     """Central accepted the event (or already had it): it is done."""
-    conn.execute(
+    acknowledge_many(conn, [(seq, result)], now=now)
+
+
+def acknowledge_many(conn: sqlite3.Connection, answers: list[tuple[int, dict]], *, now: int | None = None) -> None:
+    """:func:`acknowledge` for ``(seq, result)`` pairs: a pushed batch's acceptances at once."""
+    at = int(time.time()) if now is None else now
+    conn.executemany(
         "UPDATE outbox SET status = 'acked', acked_at = ?, result = ?, last_error = NULL "
         "WHERE seq = ? AND status != 'acked'",
-        (int(time.time()) if now is None else now, canonical(result), seq),
+        [(at, canonical(result), seq) for seq, result in answers],
     )
 
 

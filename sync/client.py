@@ -170,14 +170,24 @@ class CentralClient:
         self.clock.add(sample(raw.sent, raw.received, answer.get("server_time"), raw.date))
         return answer
 
-    def post_events(self, events: list[dict]) -> dict:
-        """Send events of this terminal; returns central's answer (results, acked_through)."""
-        body = json.dumps({"store": self.store, "terminal": self.terminal, "events": events},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    def post_events(self, events: list[str]) -> dict:
+        """Send events of this terminal, each its JSON text (:func:`sync.push.wire`); returns
+        central's answer (results, acked_through)."""
+        return self.post_encoded(self.encode_events(events))
+
+    def encode_events(self, events: list[str]) -> tuple[bytes, dict]:
+        """The request body of a batch (gzip-compressed when big) and its headers."""
+        head = json.dumps({"store": self.store, "terminal": self.terminal}, ensure_ascii=False, separators=(",", ":"))
+        body = f'{head[:-1]},"events":[{",".join(events)}]}}'.encode("utf-8")
         headers = {"Content-Type": "application/json"}
         if len(body) > GZIP_OVER_BYTES:
             body = gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
+        return body, headers
+
+    def post_encoded(self, encoded: tuple[bytes, dict]) -> dict:
+        """Send a batch made by :meth:`encode_events`."""
+        body, headers = encoded
         answer = self._request("POST", "/events", body=body, headers=headers)
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             raise ProtocolError("central's answer to the events has no results list")

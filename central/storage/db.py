@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +23,7 @@ from ..errors import CentralError
 
 SCHEMA_PACKAGE = "central"
 BUSY_TIMEOUT_MS = 10_000
+REQUEST_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of 4 KiB pages
 
 __all__ = ["Database", "connect", "read_snapshot", "transaction"]
 
@@ -69,11 +71,29 @@ class Database:
         # connection per request that was every request (4 ms and more each, the bulk of
         # an event push); with this one open, checkpoints happen as the WAL fills.
         self._keeper = connect(self.path)
+        self._checkpointing = threading.Lock()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         conn = connect(self.path, migrate_schema=False)
+        # A backstop: a writer that fills the WAL this far checkpoints it itself. The API
+        # checkpoints after a batch of events instead (:meth:`checkpoint`), off the request.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_AUTOCHECKPOINT_PAGES}")
         try:
             yield conn
         finally:
             conn.close()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file (PASSIVE: never waits for readers or writers).
+
+        Run after a response is sent (a background task), so the next batch's writes go on
+        beside it: inside a 200-sale commit, SQLite's own checkpoint of ~750 pages was 7 %
+        of central's CPU for a push. One at a time; a caller finding one under way returns.
+        """
+        if not self._checkpointing.acquire(blocking=False):
+            return
+        try:
+            self._keeper.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self._checkpointing.release()

@@ -4,6 +4,22 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import orjson
+
+
+def _text(value: list) -> str:
+    """Compact ``json.dumps(value, ensure_ascii=False)``, ~5x faster through orjson (a pushed
+    sale's lines carry their promotions: 6 % of central's push). orjson writes NaN and
+    infinities as null and refuses what the standard library writes (integers beyond 64
+    bits, lone surrogates): any null, or a refusal, goes the standard library's way."""
+    if not value:
+        return "[]"
+    try:
+        out = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        out = b"null"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if b"null" in out else out.decode("utf-8")
+
 
 def exists(conn: sqlite3.Connection, sale_id: str) -> bool:
     return conn.execute("SELECT 1 FROM sales WHERE id = ?", (sale_id,)).fetchone() is not None
@@ -23,7 +39,7 @@ def insert(conn: sqlite3.Connection, sale: dict, lines: list[dict]) -> None:
         "INSERT INTO sale_lines(sale_id, line_no, sku, qty_milli, unit_price, base_amount, discount, amount, "
         "vat_rate_bp, vat_amount, adjustments, original_line_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(sale["id"], ln["line_no"], ln["sku"], ln["qty_milli"], ln["unit_price"], ln["base_amount"], ln["discount"],
-          ln["amount"], ln["vat_rate_bp"], ln["vat_amount"], json.dumps(ln.get("adjustments") or [], ensure_ascii=False),
+          ln["amount"], ln["vat_rate_bp"], ln["vat_amount"], _text(ln.get("adjustments")),
           ln.get("original_line_no")) for ln in lines],
     )
 

@@ -84,8 +84,8 @@ def test_every_call_carries_the_token_and_gzips_big_batches(fake):
     fake.rule = rule
     c = client(fake.url)
     assert c.session.headers["Authorization"] == "Bearer secret-token-123"
-    events = [{"seq": i, "id": str(i), "kind": "sale", "payload": {"x": "y" * 100}, "payload_hash": "h",
-               "created_at": 1} for i in range(1, 300)]
+    events = [json.dumps({"seq": i, "id": str(i), "kind": "sale", "payload": {"x": "y" * 100}, "payload_hash": "h",
+                          "created_at": 1}) for i in range(1, 300)]
     c.post_events(events)
     assert len(json.loads(seen["body"])["events"]) == 299      # the proxy inflated what was gzipped
     assert fake.headers[-1]["content-encoding"] == "gzip"

@@ -219,13 +219,18 @@ def test_pushing_again_gets_duplicates_with_the_first_results(central, terminals
     db.close()
 
 
+def synced_behind(proxy, central, terminals):
+    """A synced terminal talking to central through ``proxy``, a SKU and central's stock of it."""
+    t = terminals(central.stores[0], "P1", url=proxy.url)
+    t.sync()
+    sku = priced_skus(t.conn, 1)[0]
+    return t, sku, central_stock(central, t.store, sku)[0]
+
+
 def test_a_lost_acknowledgement_heals_without_doubling(central, terminals):
     proxy = Proxy(central.url)
     try:
-        t = terminals(central.stores[0], "P1", url=proxy.url)
-        t.sync()
-        sku = priced_skus(t.conn, 1)[0]
-        before = central_stock(central, t.store, sku)[0]
+        t, sku, before = synced_behind(proxy, central, terminals)
         sell(t.conn, [(sku, 1)])
         sell(t.conn, [(sku, 2)])
         proxy.rule = lambda method, path, body: "drop" if path.endswith("/events") else "pass"
@@ -246,7 +251,9 @@ def test_a_lost_acknowledgement_heals_without_doubling(central, terminals):
         proxy.close()
 
 
-def test_events_central_lost_in_a_restore_are_sent_again(central, terminals, tmp_path):
+def sold_then_restored(central, terminals, tmp_path):
+    """A terminal that sold twice (acknowledged), then central restored from a backup before both
+    sales: the terminal, the SKU sold and central's stock of it before the sales."""
     from central_fixture import copy_database
 
     t = terminals(central.stores[0], "P1")
@@ -263,6 +270,11 @@ def test_events_central_lost_in_a_restore_are_sent_again(central, terminals, tmp
     copy_database(backup, central.db_path)
     central.start()
     assert central_stock(central, t.store, sku)[0] == before
+    return t, sku, before
+
+
+def test_events_central_lost_in_a_restore_are_sent_again(central, terminals, tmp_path):
+    t, sku, before = sold_then_restored(central, terminals, tmp_path)
     report = t.sync()
     assert report.ok and report.pushed[0].resent == 3 and report.pushed[0].accepted == 3
     assert outbox.counts(t.conn) == {"pending": 0, "acked": 3, "dead": 0}
@@ -270,6 +282,50 @@ def test_events_central_lost_in_a_restore_are_sent_again(central, terminals, tmp
     assert all(f.rows > 0 for f in report.pulled.feeds if f.feed in ("catalogue", "inventory"))  # from ""
     assert inventory.available(t.conn, sku).unreflected_movements == 0
     assert_mirrors(central, t)
+
+
+def test_events_central_lost_go_again_ahead_of_the_pending_ones(central, terminals, tmp_path):
+    t, sku, before = sold_then_restored(central, terminals, tmp_path)
+    sell(t.conn, [(sku, 4)])          # a sale waiting to go: central defers it until the lost ones are back
+    report = t.sync()
+    assert report.ok and report.pushed[0].resent == 3 and report.pushed[0].accepted == 4
+    assert outbox.counts(t.conn) == {"pending": 0, "acked": 4, "dead": 0}
+    assert central_stock(central, t.store, sku)[0] == before - 7000
+
+
+def test_batches_sent_ahead_of_one_central_failed_on_are_sent_again_and_applied_once(central, terminals):
+    proxy = Proxy(central.url)
+    try:
+        t, sku, before = synced_behind(proxy, central, terminals)
+        for _ in range(9):
+            sell(t.conn, [(sku, 1)])
+        posts = []
+
+        def second_post_fails(method, path, body):
+            if path.endswith("/events"):
+                posts.append(path)
+                if len(posts) == 2:       # the next batch is already on its way behind this one
+                    return 500, '{"detail": "boom"}'
+            return "pass"
+
+        proxy.rule = second_post_fails
+        agent = t.agent()
+        try:
+            report = push_pending(t.conn, agent.client, batch=2)
+        finally:
+            agent.close()
+        sent = outbox.counts(t.conn)["acked"]     # the 9 sales and the shift their first one opened
+        assert report.poison == [] and report.dead == 0 and report.deferred > 0 and sent >= 9
+        assert outbox.counts(t.conn) == {"pending": 0, "acked": sent, "dead": 0}
+        assert central_stock(central, t.store, sku)[0] == before - 9000   # each sale once
+        conn = central.db()
+        try:
+            assert conn.execute("SELECT COUNT(*) FROM events WHERE store_id = ? AND terminal_id = 'P1' "
+                                "AND status = 'accepted'", (t.store,)).fetchone()[0] == sent
+        finally:
+            conn.close()
+    finally:
+        proxy.close()
 
 
 def test_a_rejected_event_becomes_a_dead_letter_and_the_rest_goes_on(central, terminals):
