@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from .ids import new_id
 
 MAX_ATTEMPTS = 8  # a poison event goes to the dead letters after this many rejections
+POISON = "central failed on this event alone:"  # how last_error begins for an event central fails on (5xx)
 
 
 def canonical(payload: dict) -> str:

@@ -128,7 +128,7 @@ def _blame(conn: sqlite3.Connection, client: CentralClient, event: Outgoing, exc
     client.health()  # raises TransportError when central is generally unwell: blame nobody
     report.poison.append(event.seq)
     with transaction(conn):
-        status = outbox.reject(conn, event.seq, f"central failed on this event alone: {exc}",
+        status = outbox.reject(conn, event.seq, f"{outbox.POISON} {exc}",
                                max_attempts=max_attempts)
     if status == "dead":
         report.dead += 1

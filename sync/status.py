@@ -15,6 +15,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 
+from retail.outbox import POISON
 from retail.outbox import counts as outbox_counts
 from retail.store.settings import get
 
@@ -112,6 +113,20 @@ def _progress(text: str) -> dict[str, Progress]:
     return out
 
 
+def _waiting_behind_poison(conn: sqlite3.Connection) -> list[str]:
+    """A dead letter central failed on (a 5xx, so it never recorded it) holds back every later
+    event of this terminal: central applies them in order. Say how many wait."""
+    first = conn.execute("SELECT MIN(seq) FROM outbox WHERE status = 'dead' AND substr(last_error, 1, ?) = ?",
+                         (len(POISON), POISON)).fetchone()[0]
+    if first is None:
+        return []
+    waiting = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND seq > ?", (first,)).fetchone()[0]
+    if not waiting:
+        return []
+    return [f"{waiting} events wait at central behind dead letter {first}, which central failed on (it applies "
+            "a terminal's events in order): retry that dead letter once central is fixed"]
+
+
 def read_status(conn: sqlite3.Connection, *, now: float | None = None) -> SyncStatus:
     """Everything the console shows about sync, read from the local store."""
     t = int(time.time() if now is None else now)
@@ -137,6 +152,7 @@ def read_status(conn: sqlite3.Connection, *, now: float | None = None) -> SyncSt
                         "central's: set the time, receipts carry it")
     if c["dead"]:
         warnings.append(f"{c['dead']} events were refused by central and need a manager (dead letters)")
+        warnings += _waiting_behind_poison(conn)
     if row["stopped_reason"]:
         warnings.append(f"sync stopped: {row['stopped_reason']}; register the terminal with a new token")
     return SyncStatus(

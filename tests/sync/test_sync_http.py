@@ -373,6 +373,8 @@ def test_an_event_central_fails_on_is_isolated(central, terminals):
         # everything before it went through; central keeps the later ones waiting for it (strict order)
         assert all(statuses[s.outbox_seq] == "acked" for s in sales[:3])
         assert all(statuses[s.outbox_seq] == "pending" for s in sales[4:])
+        # and the console says so, not only that there is a dead letter
+        assert f"2 events wait at central behind dead letter {poison[1]}" in "\n".join(read_status(t.conn).warnings)
     finally:
         proxy.close()
 

@@ -65,6 +65,18 @@ def test_dead_letters_and_stops_are_warned_about(tmp_path):
     assert s.outbox.dead == 1 and s.stopped_reason == "bad token" and len(s.warnings) == 2
 
 
+def test_events_held_back_by_a_dead_letter_central_failed_on_are_counted(tmp_path):
+    conn = local_store(tmp_path / "till.db")
+    with transaction(conn):
+        refused, failed, *later = [outbox.emit(conn, "cash", {"n": i}) for i in range(5)]
+        outbox.reject(conn, refused.seq, "cash movement c-1 was already recorded", max_attempts=1)
+    assert not any("wait at central" in w for w in read_status(conn).warnings)  # central recorded it: nothing waits
+    with transaction(conn):
+        outbox.reject(conn, failed.seq, f"{outbox.POISON} central failed (HTTP 500): boom", max_attempts=1)
+    warnings = read_status(conn).warnings
+    assert f"3 events wait at central behind dead letter {failed.seq}" in "\n".join(warnings)
+
+
 def test_estimates_follow_the_density_of_versions():
     assert estimate(100, "", "100", 1000, True) == 1000            # 1 row per version so far
     assert estimate(100, "", "100", None, True) == 200             # no head: twice what is done
