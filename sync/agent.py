@@ -33,7 +33,7 @@ from . import identity, state
 from .backoff import Backoff
 from .client import CentralClient
 from .errors import AuthError, NotRegistered, ProtocolError, SyncError, TransportError
-from .apply import start_resync
+from retail.feeds.apply import start_resync
 from .pull import FEED_ORDER, PullReport, pull_all
 from .push import BATCH, PushReport, push_pending
 

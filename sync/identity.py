@@ -22,7 +22,7 @@ from retail.store import transaction
 from retail.store.settings import get, put
 
 from . import state
-from .apply import FEED_KINDS, start_resync
+from retail.feeds.apply import FEED_KINDS, start_resync
 from .errors import NotRegistered
 
 KINDS = ("pos", "kiosk")

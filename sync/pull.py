@@ -10,7 +10,7 @@ bytes are fetched in the background; the JSON is decoded by the writing thread, 
 CPU work in a second thread would make every SQLite step of the writer wait for the GIL. Page N+1 is thrown away if
 page N is rejected, so a cursor still never moves past rows that were not applied.
 
-410 Gone restarts that feed from "" (:func:`sync.apply.start_resync`); a page rejected
+410 Gone restarts that feed from "" (:func:`retail.feeds.apply.start_resync`); a page rejected
 as mostly garbage, or a feed central refuses (404, 422), stops that feed for this cycle
 (its last_error says why) and the other feeds go on.
 """
@@ -22,10 +22,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .apply import PageRejected, apply_page, record_error, retry_quarantined, start_resync
+from retail.feeds.apply import PageRejected, apply_page, record_error, retry_quarantined, start_resync
 from .client import CentralClient
 from .errors import CursorGone, ProtocolError
-from .rows import FEEDS
+from retail.feeds.rows import FEEDS
 
 FEED_ORDER = FEEDS
 PAGE_LIMIT = 2_000

@@ -19,7 +19,7 @@ from retail.outbox import POISON
 from retail.outbox import counts as outbox_counts
 from retail.store.settings import get
 
-from .rows import FEEDS
+from retail.feeds.rows import FEEDS
 
 HEARTBEAT_STALE_S = 15
 

@@ -20,7 +20,7 @@ from retail.codes.scan import Unrecognised, classify
 from retail.demo import DemoChain
 from retail.demo.load import load_store
 from retail.store import connect
-from sync.apply import apply_page
+from retail.feeds.apply import apply_page
 
 pytestmark = pytest.mark.faults
 
@@ -128,7 +128,7 @@ def test_a_row_with_a_lone_surrogate_is_quarantined_with_its_reason(tmp_path):
 
 @pytest.mark.parametrize("field, value", [("version", 2**63), ("included", {"P1": 2**64})])
 def test_numbers_too_big_for_sqlite_reject_the_page(tmp_path, field, value):
-    from sync.apply import PageRejected
+    from retail.feeds.apply import PageRejected
 
     load_store(tmp_path / "t.db", DemoChain(now=1_795_000_000, seed=13, skus=60, stores=2, customers=5), "MSK1",
                terminal_id="P1")

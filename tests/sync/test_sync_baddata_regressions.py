@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.apply import apply_page
+from retail.feeds.apply import apply_page
 from pages import TERMINAL, local_store, page, promo
 
 

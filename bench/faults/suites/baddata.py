@@ -7,7 +7,7 @@ Each case draws from ``ctx.rng`` one kind of garbage and checks the layer that t
   corrupted (wrong types, negative, absurd and huge numbers, unknown references, lone
   surrogates, NUL, megabyte fields, missing or extra keys, wrong ops) and sometimes the
   envelope (rows not a list, a cursor that is not the one asked from, a next_cursor that
-  does not move or goes back, a page of another feed, absurd versions, a key twice). :func:`sync.apply.apply_page` must return a result
+  does not move or goes back, a page of another feed, absurd versions, a key twice). :func:`retail.feeds.apply.apply_page` must return a result
   or raise ``PageRejected``; nothing else. A rejected page leaves the store and the
   checkpoint exactly as they were; an applied one applied the rows that were good,
   quarantined each bad one with a reason, and left every older row as it was.
@@ -161,7 +161,7 @@ def _dump(conn, table: str) -> list[tuple]:
 
 
 def _case_feed(conn, ctx: Context, report: Report, n: int, skus: list[str]) -> None:
-    from sync.apply import PageRejected, apply_page
+    from retail.feeds.apply import PageRejected, apply_page
 
     rng = ctx.rng
     kind = rng.choice(FEED_NAMES)

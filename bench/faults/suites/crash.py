@@ -138,7 +138,7 @@ class CrashRun:
 
     def agent_case(self, t: Till, point: str) -> bool:
         """Kill the agent; True when feeds were being applied (then they must match central)."""
-        from sync.apply import start_resync
+        from retail.feeds.apply import start_resync
 
         k = self.rng.randint(1, 6)
         self._sell(t, k)
@@ -162,7 +162,7 @@ class CrashRun:
 
     def both_case(self, t: Till, n: int, printer) -> list[str]:
         """The till sells while the agent syncs (a feed being fetched again); kill both at random."""
-        from sync.apply import start_resync
+        from retail.feeds.apply import start_resync
 
         start_resync(t.term.conn, self.rng.choice(RESYNC_FEEDS), int(time.time()))
         agent = rig.start_agent(t.term, "--interval", "0.3", "--push-batch", str(self.rng.randint(1, 4)),

@@ -53,7 +53,7 @@ from retail.sales import get_sale
 from retail.store import StoreFull, connect
 from retail.cart import Cart
 from retail.sales import Tender
-from sync.apply import apply_page
+from retail.feeds.apply import apply_page
 
 KINDS = ("sale", "print", "pos", "feed")
 TRACE_TABLES = ("sales", "sale_lines", "tenders", "stock_movements", "loyalty_events", "outbox", "print_jobs",

@@ -199,7 +199,7 @@ class NetworkRun:
 
         ``reorder`` runs two tills' cycles at the same time, so their answers cross.
         """
-        from sync.apply import start_resync
+        from retail.feeds.apply import start_resync
 
         if fault == "outage":
             self.outage_case(n)
@@ -246,7 +246,7 @@ class NetworkRun:
         outage. Then the network heals, the clock runs at its real pace again, and with
         no new local action the outbox must drain within :data:`HEAL_BUDGET_S`.
         """
-        from sync.apply import start_resync
+        from retail.feeds.apply import start_resync
 
         term, committed = self.tills[n % len(self.tills)]
         look = self.rng.choice(OUTAGE_LOOKS)

@@ -4,7 +4,7 @@
 
 1. checks the envelope (feed name, cursor echo, ``next_cursor``, ``more``, ``version``,
    ``included``) - a page that fails is rejected whole;
-2. checks every row (:func:`sync.rows.parse_row`) and, for the whole page at once, the
+2. checks every row (:func:`retail.feeds.rows.parse_row`) and, for the whole page at once, the
    references a row needs (a price's product, a network row's location);
 3. rejects the page whole when most rows are bad (more than ``max_bad`` of them,
    default 50 %, and at least :data:`MIN_BAD_TO_REJECT`): nothing is written, the

@@ -1,6 +1,6 @@
 """Feed pages applied to a local store: validation, quarantine, whole-page rejection, cursors.
 
-Crafted pages (the protocol's shape) straight into sync.apply; the HTTP tests cover the
+Crafted pages (the protocol's shape) straight into retail.feeds.apply; the HTTP tests cover the
 same paths against the real central.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from retail import inventory, loyalty, prices
 from retail.catalogue import by_barcode, by_sku
 from retail.store import transaction
 from retail.store.settings import get
-from sync.apply import PageRejected, apply_page, retry_quarantined, start_resync
-from sync.rows import RowError, parse_row
+from retail.feeds.apply import PageRejected, apply_page, retry_quarantined, start_resync
+from retail.feeds.rows import RowError, parse_row
 
 
 @pytest.fixture

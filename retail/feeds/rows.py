@@ -12,12 +12,12 @@ negative; ranges (VAT 0..10000 bp, positive quantities on order lines); enumerat
 (roles, channels, statuses); promotions must build as :class:`retail.pricing.Promotion`;
 barcodes must be valid GTINs; PIN hashes must parse; signing keys must be hex. Checks
 that need the database (does the product a price is for exist?) are done for a whole
-page at once by :mod:`sync.apply`, which marks such rows for a retry rather than for a
+page at once by :mod:`retail.feeds.apply`, which marks such rows for a retry rather than for a
 person: the product usually arrives with the next catalogue page.
 
 Where a domain writer validates its rows itself (``retail.catalogue.upsert_products``,
 ``retail.prices.upsert_prices``), its check is not repeated here - at a million products
-checking twice costs more than writing - and :mod:`sync.apply` isolates the rows a
+checking twice costs more than writing - and :mod:`retail.feeds.apply` isolates the rows a
 writer refuses and quarantines them with the writer's reason. Here go the checks no
 writer makes (the key agrees with the data, barcodes are GTINs, PIN hashes parse,
 promotions build) and those of the kinds written by plain SQL.
