@@ -29,11 +29,12 @@ from pathlib import Path
 
 from retail.store import StoreError, connect
 
-from . import identity, state
+from retail.feeds.apply import start_resync
+
+from . import identity, snapshot, state
 from .backoff import Backoff
 from .client import CentralClient
 from .errors import AuthError, NotRegistered, ProtocolError, SyncError, TransportError
-from retail.feeds.apply import start_resync
 from .pull import FEED_ORDER, PullReport, pull_all
 from .push import BATCH, PushReport, push_pending
 
@@ -74,6 +75,8 @@ class CycleReport:
         dead = sum(p.dead for p in self.pushed)
         rows = self.pulled.rows if self.pulled else 0
         text = f"ok: {rows} feed rows, {sent} events sent"
+        if self.pulled and self.pulled.snapshot and self.pulled.snapshot.used:
+            text += f"; {self.pulled.snapshot.summary()}"
         if dead:
             text += f", {dead} dead letters"
         if self.feed_errors:
@@ -87,8 +90,9 @@ class Agent:
     def __init__(self, db_path: str | Path, *, interval: float = INTERVAL_S, page_limit: int | None = None,
                  push_batch: int = BATCH, timeout: tuple[float, float] | None = None,
                  progress: Callable[[str, int, int], None] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, use_snapshot: bool = True) -> None:
         self.db_path = Path(db_path)
+        self.use_snapshot = use_snapshot
         self.interval = interval
         self.page_limit = page_limit
         self.push_batch = push_batch
@@ -135,6 +139,13 @@ class Agent:
         if self.progress_cb is not None:
             self.progress_cb("outbox", done, total)
 
+    def _snapshot(self) -> snapshot.Outcome:
+        state.set_phase(self.conn, "loading the store's snapshot", now=self.now())
+        outcome = snapshot.load(self.conn, self.client, self.db_path, now=self.now, progress=self._on_feed_progress)
+        if outcome.used:
+            log.info("%s", outcome.summary())
+        return outcome
+
     # ---------------------------------------------------------------- one cycle
 
     def cycle(self, feeds=FEED_ORDER) -> CycleReport:
@@ -160,7 +171,8 @@ class Agent:
                     start_resync(self.conn, feed, int(self.now()))
             report.pulled = pull_all(self.conn, self.client, terminal_id=self.identity.terminal_id, feeds=feeds,
                                      limit=self.page_limit, head=head, progress=self._on_feed_progress,
-                                     should_stop=stop, now=self.now)
+                                     should_stop=stop, now=self.now, snapshot=self._snapshot if self.use_snapshot
+                                     else None, snapshot_feeds=snapshot.FEEDS)
             state.set_phase(self.conn, "pushing", now=self.now())
             report.pushed.append(push_pending(self.conn, self.client, batch=self.push_batch, now=self.now,
                                               should_stop=stop, progress=self._on_push_progress))

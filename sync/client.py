@@ -29,6 +29,7 @@ READ_TIMEOUT_S = 60.0
 GZIP_OVER_BYTES = 16 * 1024
 OUTAGE_STATUSES = (429, 502, 503, 504)  # central busy or not there: plain retry, nobody to blame
 USER_AGENT = "vitrina-sync/1"
+DOWNLOAD_CHUNK = 1 << 20
 
 
 def _detail(resp: requests.Response) -> str:
@@ -115,6 +116,12 @@ class CentralClient:
         server_time = answer.get("server_time") if isinstance(answer, dict) else None
         if not (raw and status == 200):  # a raw page is sampled once decoded (its server_time)
             self.clock.add(sample(sent, received, server_time, resp.headers.get("Date")))
+        self._sort(resp, received)
+        return RawAnswer(content, sent, received, resp.headers.get("Date")) if raw else answer
+
+    def _sort(self, resp: requests.Response, received: float) -> None:
+        """Note that central answered; raise the error type its status means (nothing for 200/201)."""
+        status = resp.status_code
         if status in OUTAGE_STATUSES:
             self.reachable = False
             raise TransportError(f"central is unavailable (HTTP {status}): {_detail(resp)}", status=status,
@@ -122,7 +129,7 @@ class CentralClient:
         self.reachable = True
         self.last_contact_at = received
         if status in (200, 201):
-            return RawAnswer(content, sent, received, resp.headers.get("Date")) if raw else answer
+            return
         if status in (401, 403):
             raise AuthError(f"central refused this terminal (HTTP {status}): {_detail(resp)}", status)
         if status == 410:
@@ -192,6 +199,46 @@ class CentralClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             raise ProtocolError("central's answer to the events has no results list")
         return answer
+
+    def snapshot(self) -> dict | None:
+        """The store's snapshot manifest (central.snapshots), or None when central has none to offer."""
+        try:
+            answer = self._request("GET", f"/stores/{self.store}/snapshot")
+        except ProtocolError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(answer, dict) or not isinstance(answer.get("snapshot"), dict):
+            raise ProtocolError("central's snapshot answer has no snapshot")
+        return answer["snapshot"]
+
+    def download(self, name: str, write: Callable[[bytes], None]) -> int:
+        """Stream the snapshot file ``name`` to ``write`` as it arrives; returns the bytes received.
+
+        Asked for as is (``Accept-Encoding: identity``): the file is compressed already.
+        """
+        url = f"{self.base_url}{API}/stores/{self.store}/snapshot/{requests.utils.quote(name, safe='')}"
+        received = 0
+        try:
+            with self.session.get(url, headers={"Accept-Encoding": "identity", "Accept": "application/gzip"},
+                                  timeout=self.timeout, stream=True) as resp:
+                if resp.status_code != 200:
+                    resp.content  # noqa: B018 - the refusal's detail, for the message
+                    self._sort(resp, self._now())
+                for chunk in resp.iter_content(DOWNLOAD_CHUNK):
+                    write(chunk)
+                    received += len(chunk)
+        except requests.Timeout as exc:
+            self.reachable = False
+            raise TransportError(f"central stopped sending the snapshot ({type(exc).__name__}) "
+                                 f"after {received} bytes") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            self.reachable = False
+            raise TransportError(f"the snapshot download broke off after {received} bytes: "
+                                 f"{type(exc).__name__}") from None
+        self.reachable = True
+        self.last_contact_at = self._now()
+        return received
 
     def order(self, number: str) -> dict:
         """One order of the chain by number (a till returning a web order asks this online)."""

@@ -21,11 +21,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from retail.feeds.apply import PageRejected, apply_page, record_error, retry_quarantined, start_resync
 from .client import CentralClient
 from .errors import CursorGone, ProtocolError
 from retail.feeds.rows import FEEDS
+
+if TYPE_CHECKING:
+    from .snapshot import Outcome
 
 FEED_ORDER = FEEDS
 PAGE_LIMIT = 2_000
@@ -60,6 +64,7 @@ class FeedRun:
 @dataclass
 class PullReport:
     feeds: list[FeedRun] = field(default_factory=list)
+    snapshot: Outcome | None = None
 
     @property
     def errors(self) -> list[str]:
@@ -174,17 +179,22 @@ def pull_feed(conn: sqlite3.Connection, client: CentralClient, feed: str, *, ter
 
 def pull_all(conn: sqlite3.Connection, client: CentralClient, *, terminal_id: str, feeds=FEED_ORDER,
              limit: int | None = None, head: int | None = None, progress: Progress | None = None,
-             should_stop: Callable[[], bool] = lambda: False, now: Callable[[], float] = time.time) -> PullReport:
+             should_stop: Callable[[], bool] = lambda: False, now: Callable[[], float] = time.time,
+             snapshot: Callable[[], Outcome] | None = None, snapshot_feeds: tuple[str, ...] = ()) -> PullReport:
     """Every feed in order, then the held rows whose references have arrived.
 
     ``limit``: rows per page for every feed; None takes :data:`PAGE_LIMITS` (else
-    :data:`PAGE_LIMIT`).
+    :data:`PAGE_LIMIT`). ``snapshot`` (sync.snapshot.load) is called once, before the
+    first of ``snapshot_feeds``: on a first load it fills those feeds in one download,
+    and their pages are then pulled on from its cursors.
     """
     report = PullReport()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-fetch") as pool:
         for feed in feeds:
             if should_stop():
                 break
+            if snapshot is not None and feed in snapshot_feeds and report.snapshot is None:
+                report.snapshot = snapshot()
             if limit is not None:
                 n = limit
             else:

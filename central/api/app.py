@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from ..errors import Conflict, Gone, Invalid, NotFound
+from ..snapshots import directory_for
 from ..storage import Database, transaction
 from ..storage.versions import purge_tombstones
 from .limits import MAX_BODY_BYTES, BodyLimit
@@ -24,8 +25,9 @@ _STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Gone: 410}
 
 
 def create_app(db: Database | str | Path, *, clock: Callable[[], float] = time.time,
-               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The API over the database at ``db`` (migrated and tombstone-purged on start)."""
+               max_body_bytes: int = MAX_BODY_BYTES, snapshots: Path | None = None) -> FastAPI:
+    """The API over the database at ``db`` (migrated and tombstone-purged on start); store snapshots are
+    served from ``snapshots`` (default: beside the database, see central.snapshots)."""
     database = db if isinstance(db, Database) else Database(db)
     with database.connection() as conn, transaction(conn):
         purged = purge_tombstones(conn, int(clock()))
@@ -36,6 +38,7 @@ def create_app(db: Database | str | Path, *, clock: Callable[[], float] = time.t
                               "See docs/protocol.md.")
     app.state.db = database
     app.state.clock = clock
+    app.state.snapshots = Path(snapshots) if snapshots else directory_for(database.path)
     app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

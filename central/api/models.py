@@ -71,6 +71,27 @@ class FeedPage(BaseModel):
     rows: list[FeedRow]
 
 
+class Snapshot(BaseModel):
+    """A store's snapshot (central.snapshots): fetch ``file``, check it, pull on from ``cursors``."""
+
+    store: str
+    built_at: int
+    schema_: int = Field(alias="schema")
+    cursors: dict[str, str]
+    rows: dict[str, int]
+    quarantined: int
+    file: str
+    sha256: str
+    size: int
+    compressed_size: int
+    seconds: float
+
+
+class SnapshotOut(BaseModel):
+    snapshot: Snapshot
+    server_time: int
+
+
 class Health(BaseModel):
     ok: bool
     server_time: int

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
-from .. import weborders
+from .. import snapshots, weborders
 from ..ingest import Incoming, ingest
 from ..storage import feeds, orders, transaction, versions
 from ..storage.terminals import Principal
 from . import auth
 from .jsonbody import FastJSONRoute
-from .models import Error, EventsAnswer, EventsBatch, FeedPage, Health, OrderOut, WebOrderIn, WebOrderOut
+from .models import Error, EventsAnswer, EventsBatch, FeedPage, Health, OrderOut, SnapshotOut, WebOrderIn, WebOrderOut
 
 router = APIRouter(prefix="/api/v1", route_class=FastJSONRoute)
 
@@ -51,6 +51,34 @@ def feed_page(request: Request, store: str = Path(max_length=12), feed: str = Pa
     with request.app.state.db.connection() as conn:
         page = feeds.read_page(conn, feed, store, cursor, limit)
     return JSONResponse(page.as_json(_now(request)))
+
+
+@router.get("/stores/{store}/snapshot", response_model=SnapshotOut, tags=["feeds"],
+            responses=refusals(401, 403, 404, s404="no snapshot of the store is built, or it is too old: pull the feeds"))
+def snapshot(request: Request, store: str = Path(max_length=12), who: Principal = Depends(auth.terminal)) -> JSONResponse:
+    """What a new terminal of the store can load in one download instead of the catalogue, prices and
+    inventory feeds' pages (central.snapshots): the file to fetch, its SHA-256 and the cursors to pull on from."""
+    auth.same_store(who, store)
+    with request.app.state.db.connection() as conn:
+        manifest = snapshots.current(conn, request.app.state.snapshots, store)
+    if manifest is None:
+        raise HTTPException(404, f"no snapshot of store {store} is built, or it is too old; pull the feeds page by page")
+    return JSONResponse({"snapshot": manifest.as_json(), "server_time": _now(request)})
+
+
+@router.get("/stores/{store}/snapshot/{name}", tags=["feeds"], response_class=FileResponse,
+            responses={200: {"content": {"application/gzip": {}}, "description": "the store file, gzip-compressed"},
+                       **refusals(401, 403, 404, s404="not the store's current snapshot: ask for it again")})
+def snapshot_file(request: Request, store: str = Path(max_length=12), name: str = Path(max_length=100),
+                  who: Principal = Depends(auth.terminal)) -> FileResponse:
+    """The snapshot's file (ask with ``Accept-Encoding: identity``: it is compressed already)."""
+    auth.same_store(who, store)
+    with request.app.state.db.connection() as conn:
+        manifest = snapshots.current(conn, request.app.state.snapshots, store)
+    if manifest is None:
+        raise HTTPException(404, f"no snapshot of store {store} is built, or it is too old; pull the feeds page by page")
+    path = snapshots.file_path(request.app.state.snapshots, manifest, name)
+    return FileResponse(path, media_type="application/gzip", filename=name)
 
 
 @router.post("/events", response_model=EventsAnswer, response_model_exclude_none=True, tags=["events"],

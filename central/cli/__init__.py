@@ -11,9 +11,9 @@ import logging
 import sys
 
 from ..errors import CentralError
-from . import channel, import_cmd, seed, serve, stores, terminal, web_order
+from . import channel, import_cmd, seed, serve, snapshot, stores, terminal, web_order
 
-COMMANDS = (serve, seed, stores, terminal, channel, import_cmd, web_order)
+COMMANDS = (serve, seed, stores, terminal, channel, import_cmd, web_order, snapshot)
 
 
 def build_parser() -> argparse.ArgumentParser:

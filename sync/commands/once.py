@@ -16,6 +16,8 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--page-limit", type=int, default=None, help="rows per feed page (default 5000 for the catalogue, 10000 for the rest)")
     p.add_argument("--push-batch", type=int, default=None, help="events per request (default 200)")
+    p.add_argument("--no-snapshot", action="store_true",
+                   help="on a first load, pull every feed page by page even if central offers the store's snapshot")
     p.set_defaults(run=run)
 
 
@@ -24,7 +26,7 @@ def run(args) -> int:
     extra = {k: v for k, v in (("page_limit", args.page_limit), ("push_batch", args.push_batch)) if v is not None}
     if not all(1 <= v <= 20000 for v in extra.values()):
         raise ValueError("--page-limit and --push-batch must be from 1 to 20000")
-    agent = open_agent(args.db, progress=bar, **extra)
+    agent = open_agent(args.db, progress=bar, use_snapshot=not args.no_snapshot, **extra)
     try:
         return _cycle(agent, bar)
     finally:

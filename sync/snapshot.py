@@ -1,0 +1,232 @@
+"""A new terminal's first load of the big feeds from its store's snapshot.
+
+Pulling a million products, their prices and the chain's stock page by page takes a till
+minutes; central can offer a snapshot instead (central.snapshots, docs/protocol.md): the
+store those pages would leave, built once for every terminal of the store. The agent
+
+1. takes it only for a first load: none of the catalogue, prices and inventory feeds has
+   ever been applied here and the terminal has sold nothing (a snapshot counts none of
+   this terminal's events in its stock);
+2. streams the file to ``<store>.snapshot`` beside the store, unpacking it as it comes,
+   and checks its size and SHA-256 against the manifest;
+3. opens it read-only beside the store and checks it was built with this very schema
+   (every copied table's definition, the search index's settings, nothing executable);
+4. copies each feed's tables in whole - SQLite moves the b-trees page by page, no row is
+   decoded - with the rows the builder quarantined and the feed's cursor, one
+   transaction per feed (ARCHITECTURE.md: checkpoints after data);
+5. removes the file. The feeds are then pulled on from the snapshot's cursors as usual.
+
+Anything that does not fit - no snapshot, a download cut off, a wrong hash, another
+schema, a location the stores feed has not delivered - leaves the store as it was and
+the feeds are pulled page by page; :class:`Outcome` says why.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retail import crashpoints
+from retail.store import connect, transaction
+from retail.store.migrations import current_version
+
+from .client import CentralClient
+from .errors import ProtocolError
+
+log = logging.getLogger("sync.snapshot")
+
+# feed -> the tables it fills, copied whole in this order (parents first). The search
+# index is the FTS5 table's own storage: its segments and document sizes.
+TABLES: dict[str, tuple[str, ...]] = {
+    "catalogue": ("categories", "brands", "products", "barcodes",
+                  "product_search_data", "product_search_idx", "product_search_docsize"),
+    "prices": ("prices",),
+    "inventory": ("stock", "network_stock"),
+}
+FEEDS = tuple(TABLES)
+_SAME_SQL = (*(t for tables in TABLES.values() for t in tables), "product_search", "quarantine", "feed_state")
+_FIELDS = {"store": str, "schema": int, "file": str, "sha256": str, "size": int, "cursors": dict, "rows": dict}
+
+Progress = Callable[[str, int, int], None]
+
+
+class Unusable(RuntimeError):
+    """The snapshot cannot be used here; the message says why, for the sync log."""
+
+
+@dataclass
+class Outcome:
+    used: bool = False
+    reason: str = ""                 # why not, when not used
+    rows: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0                   # uncompressed
+    download_s: float = 0.0
+    copy_s: float = 0.0
+
+    def summary(self) -> str:
+        if not self.used:
+            return f"snapshot not used: {self.reason}"
+        rows = ", ".join(f"{feed} {n}" for feed, n in self.rows.items())
+        return (f"snapshot loaded ({rows}): {self.bytes / 2**20:.0f} MB in {self.download_s:.1f} s, "
+                f"copied in {self.copy_s:.1f} s")
+
+
+def first_load(conn: sqlite3.Connection) -> str | None:
+    """None when a snapshot may be loaded here, else why not."""
+    for feed in FEEDS:
+        if not _never_applied(conn, feed):
+            return f"the {feed} feed is loaded already"
+    if conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None:
+        return "this terminal has events of its own, which a snapshot's stock does not count"
+    return None
+
+
+def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now: Callable[[], float] = time.time,
+         progress: Progress | None = None) -> Outcome:
+    """Load the store's snapshot if this is a first load and central has one; see the module."""
+    out = Outcome()
+    why_not = first_load(conn)
+    if why_not:
+        out.reason = why_not
+        return out
+    manifest = client.snapshot()
+    if manifest is None:
+        out.reason = "central has no snapshot of this store"
+        return out
+    target = db_path.with_name(db_path.name + ".snapshot")
+    try:
+        _check_manifest(manifest, client.store, current_version(conn))
+        started = time.monotonic()
+        out.bytes = _download(client, manifest, target, progress)
+        out.download_s = time.monotonic() - started
+        started = time.monotonic()
+        out.rows = install(db_path, target, now=int(now()))
+        out.copy_s = time.monotonic() - started
+        out.used = True
+    except (Unusable, ProtocolError) as exc:
+        out.reason = str(exc)
+        log.warning("snapshot not used, pulling the feeds page by page: %s", exc)
+    finally:
+        target.unlink(missing_ok=True)
+    return out
+
+
+def _check_manifest(m: dict, store: str, schema: int) -> None:
+    for name, kind in _FIELDS.items():
+        if type(m.get(name)) is not kind:
+            raise Unusable(f"the manifest's {name} is missing or not a {kind.__name__}")
+    if m["store"] != store:
+        raise Unusable(f"central offered store {m['store']}'s snapshot to a terminal of {store}")
+    if m["schema"] != schema:
+        raise Unusable(f"it was built for store schema {m['schema']}, this terminal has {schema}")
+    if set(m["cursors"]) != set(FEEDS):
+        raise Unusable(f"it carries the feeds {sorted(m['cursors'])}, not {list(FEEDS)}")
+
+
+def _download(client: CentralClient, m: dict, target: Path, progress: Progress | None) -> int:
+    """Stream, unpack and hash the file into ``target``; returns its size."""
+    unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)   # gzip
+    sha = hashlib.sha256()
+    size, total = 0, m["size"]
+    rows = {feed: int(m["rows"].get(feed, 0)) for feed in FEEDS}
+    shown = 0.0
+
+    with open(target, "wb") as out:
+        def write(chunk: bytes) -> None:
+            nonlocal size, shown
+            data = unpack.decompress(chunk)
+            if size + len(data) > total:
+                raise Unusable(f"the file unpacks to more than the {total} bytes the manifest says")
+            sha.update(data)
+            out.write(data)
+            size += len(data)
+            if progress is not None and time.monotonic() - shown > 0.5:
+                shown = time.monotonic()
+                for feed, n in rows.items():
+                    progress(feed, n * size // max(total, 1), n)
+
+        try:
+            client.download(m["file"], write)
+            tail = unpack.flush()
+        except zlib.error as exc:
+            raise Unusable(f"the file is not valid gzip ({exc})") from None
+        sha.update(tail)
+        out.write(tail)
+        size += len(tail)
+    if not unpack.eof or size != total:
+        raise Unusable(f"the file ended at {size} of the {total} bytes the manifest says")
+    if sha.hexdigest() != m["sha256"]:
+        raise Unusable("the file's SHA-256 differs from the manifest's (damaged on the way?)")
+    return size
+
+
+def install(db_path: Path, file: Path, *, now: int) -> dict[str, int]:
+    """Copy the snapshot at ``file`` into the store at ``db_path``, one transaction per feed.
+
+    Its own connection: the copy writes the search index's storage directly, and a
+    connection that has the index open would keep a stale picture of it; other
+    connections (the agent's, the apps') notice the commit and read it afresh.
+    """
+    conn = connect(db_path)
+    rows: dict[str, int] = {}
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")   # checked when built; off, SQLite copies pages, not rows
+        conn.execute("ATTACH DATABASE ? AS snap", (f"file:{file}?mode=ro",))
+        _check_file(conn)
+        for feed, tables in TABLES.items():
+            with transaction(conn):
+                if not _never_applied(conn, feed):
+                    raise Unusable(f"the {feed} feed was loaded meanwhile")
+                for table in tables:
+                    conn.execute(f'DELETE FROM main."{table}"')
+                    conn.execute(f'INSERT INTO main."{table}" SELECT * FROM snap."{table}"')
+                conn.execute(
+                    "INSERT INTO quarantine(feed, row_key, reason, payload, at, retry, included_seq) "
+                    "SELECT feed, row_key, reason, payload, at, retry, 0 FROM snap.quarantine WHERE feed = ?", (feed,))
+                found = conn.execute(
+                    "INSERT INTO feed_state(feed, cursor, version, included_seq, rows, last_success_at) "
+                    "SELECT feed, cursor, version, 0, rows, ? FROM snap.feed_state WHERE feed = ? "
+                    "ON CONFLICT(feed) DO UPDATE SET cursor = excluded.cursor, version = excluded.version, "
+                    "included_seq = 0, rows = excluded.rows, last_success_at = excluded.last_success_at, "
+                    "last_error = NULL, last_error_at = NULL RETURNING rows", (now, feed)).fetchall()
+                if not found:
+                    raise Unusable(f"it has no cursor for the {feed} feed")
+                rows[feed] = found[0][0]
+                crashpoints.reach("snapshot.feed")
+    except sqlite3.DatabaseError as exc:
+        raise Unusable(f"the file cannot be read as a store ({exc})") from None
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.close()
+    return rows
+
+
+def _never_applied(conn: sqlite3.Connection, feed: str) -> bool:
+    """No page of ``feed`` was ever applied here (a resync from "" is not a first load)."""
+    row = conn.execute("SELECT cursor, last_success_at FROM feed_state WHERE feed = ?", (feed,)).fetchone()
+    return row is None or (row[0] == "" and row[1] is None)
+
+
+def _check_file(conn: sqlite3.Connection) -> None:
+    def sql(schema: str, name: str) -> str | None:
+        row = conn.execute(f"SELECT sql FROM {schema}.sqlite_master WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    if conn.execute("SELECT 1 FROM snap.sqlite_master WHERE type IN ('trigger', 'view') LIMIT 1").fetchone():
+        raise Unusable("it holds triggers or views, which no store of ours has")
+    for name in _SAME_SQL:
+        if sql("snap", name) != sql("main", name):
+            raise Unusable(f"its table {name} is not defined as this terminal's")
+    config = "SELECT k, v FROM {}.product_search_config ORDER BY k"
+    if conn.execute(config.format("snap")).fetchall() != conn.execute(config.format("main")).fetchall():
+        raise Unusable("its search index is configured differently from this terminal's")
+    missing = [r[0] for r in conn.execute("SELECT id FROM snap.stores EXCEPT SELECT id FROM main.stores")]
+    if missing:
+        raise Unusable(f"its stock names locations the stores feed has not delivered here: {', '.join(missing[:5])}")

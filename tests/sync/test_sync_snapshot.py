@@ -1,0 +1,163 @@
+"""A new terminal's first load from its store's snapshot, against the real central over HTTP.
+
+The oracle is a second terminal of the same store that pulled every page: the two stores
+must hold the same rows, find the same products, and go on from the same cursors.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bench.faults.rig import agent_once, converge
+from central import snapshots
+from retail import prices
+from retail.catalogue import by_sku
+from retail.store import integrity_ok
+from sync.snapshot import FEEDS, TABLES
+from test_sync_http import assert_mirrors
+
+COMPARED = ("categories", "brands", "products", "barcodes", "prices", "stock", "network_stock")
+
+
+def build(central, store):
+    return snapshots.build(central.db_path, store)
+
+
+def rows_of(conn, table: str) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2')]
+
+
+def found(conn, prefix: str) -> list[str]:
+    from retail import search
+
+    return [p.sku for p in search.search(conn, prefix, limit=20)]
+
+
+def snapshot_of(report):
+    return report.pulled.snapshot
+
+
+def test_first_load_from_the_snapshot_holds_what_the_pages_hold(central, terminals):
+    store = central.stores[0]
+    made = build(central, store)
+    assert made.rows["catalogue"] > 0 and made.rows["inventory"] > 0
+    fast, paged = terminals(store, "P1"), terminals(store, "K1")
+    report = fast.sync()
+    assert snapshot_of(report).used, snapshot_of(report).reason
+    assert "snapshot loaded" in report.summary()
+    assert not paged.sync(use_snapshot=False).pulled.snapshot
+    for table in COMPARED:
+        assert rows_of(fast.conn, table) == rows_of(paged.conn, table), table
+    for prefix in ("мо", "мол", "хлеб", "ch", "milk", "сыр"):
+        assert found(fast.conn, prefix) == found(paged.conn, prefix), prefix
+    cursors = "SELECT feed, cursor FROM feed_state ORDER BY feed"
+    assert fast.conn.execute(cursors).fetchall() == paged.conn.execute(cursors).fetchall()
+    assert_mirrors(central, fast)
+    assert integrity_ok(fast.conn)
+    assert fast.conn.execute("INSERT INTO product_search(product_search) VALUES ('integrity-check')") is not None
+
+
+def test_changes_made_after_the_build_follow_as_pages(central, terminals):
+    from central.storage import catalogue as central_catalogue
+    from central.storage import transaction as central_tx
+    from central.storage.versions import next_version
+
+    store = central.stores[0]
+    build(central, store)
+    db = central.db()
+    sku, renamed = [r[0] for r in db.execute("SELECT DISTINCT sku FROM prices WHERE store_id = ? ORDER BY sku "
+                                             "LIMIT 2", (store,))]
+    with central_tx(db):
+        central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, 4242)])
+        db.execute("UPDATE products SET name_ru = 'Новое имя', version = ? WHERE sku = ?", (next_version(db), renamed))
+    db.close()
+    term = terminals(store, "P1")
+    report = term.sync()
+    assert snapshot_of(report).used
+    assert prices.price_at(term.conn, sku, int(time.time())).regular == 4242
+    assert by_sku(term.conn, renamed).name_ru == "Новое имя"
+    assert renamed in found(term.conn, "новое имя")
+    assert_mirrors(central, term)
+
+
+def test_a_damaged_download_leaves_nothing_and_the_pages_load_instead(central, terminals):
+    store = central.stores[0]
+    made = build(central, store)
+    path = snapshots.directory_for(central.db_path) / made.file
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    term = terminals(store, "P1")
+    report = term.sync()
+    outcome = snapshot_of(report)
+    assert not outcome.used
+    assert "gzip" in outcome.reason or "SHA-256" in outcome.reason
+    assert not term.db_path.with_name(term.db_path.name + ".snapshot").exists()
+    assert_mirrors(central, term)
+
+
+def test_a_snapshot_of_another_schema_is_not_loaded(central, terminals):
+    store = central.stores[0]
+    build(central, store)
+    manifest = snapshots.directory_for(central.db_path) / f"{store}.json"
+    data = json.loads(manifest.read_text())
+    data["schema"] = 999
+    manifest.write_text(json.dumps(data))
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "schema 999" in outcome.reason
+    assert_mirrors(central, term)
+
+
+def test_no_snapshot_means_pages_and_a_loaded_store_never_asks(central, terminals):
+    store = central.stores[0]
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and outcome.reason == "central has no snapshot of this store"
+    build(central, store)
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "loaded already" in outcome.reason
+
+
+def test_a_terminal_with_events_of_its_own_pulls_pages(central, terminals):
+    """A till that opened a shift before its catalogue came: a snapshot counts none of its events."""
+    from retail.shifts import open_shift
+
+    store = central.stores[0]
+    term = terminals(store, "P1")
+    agent = term.agent(use_snapshot=False)
+    try:
+        agent.cycle(feeds=("settings", "staff", "stores"))
+    finally:
+        agent.close()
+    cashier = term.conn.execute("SELECT id FROM staff WHERE role = 'cashier' AND active = 1 LIMIT 1").fetchone()[0]
+    open_shift(term.conn, cashier, 5000_00, int(time.time()))
+    build(central, store)
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "events of its own" in outcome.reason
+    assert_mirrors(central, term)
+
+
+@pytest.mark.parametrize("crash_at", ["snapshot.feed", "snapshot.feed:2"])
+def test_killed_while_copying_the_agent_recovers_without_a_lost_or_doubled_row(central, terminals, crash_at):
+    store = central.stores[0]
+    build(central, store)
+    term = terminals(store, "P1")
+    assert agent_once(term, crash_at=crash_at).returncode == -9
+    loaded = {r[0] for r in term.conn.execute("SELECT feed FROM feed_state WHERE last_success_at IS NOT NULL")}
+    assert loaded.isdisjoint(FEEDS) if crash_at == "snapshot.feed" else FEEDS[0] in loaded
+    converge(term)
+    assert_mirrors(central, term)
+    assert integrity_ok(term.conn)
+    assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == \
+        term.conn.execute("SELECT COUNT(DISTINCT sku) FROM products").fetchone()[0]
+
+
+def test_the_copied_tables_are_the_feeds_tables():
+    from retail.store import connect
+
+    conn = connect(":memory:")
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {t for tables in TABLES.values() for t in tables} <= names
