@@ -2,8 +2,9 @@
 
 What it does, in order (everything under ``var/demo/``, made fresh):
 
-1. seeds central with the demo chain (``python -m central seed``) and serves it on
-   127.0.0.1 (``python -m central serve``, port 8700 or a free one);
+1. seeds central with the demo chain (``python -m central seed``), builds the store's
+   snapshot (``python -m central snapshot``: the terminals' first sync loads it) and
+   serves it on 127.0.0.1 (``python -m central serve``, port 8700 or a free one);
 2. registers the till ``P1`` and the kiosk ``K1`` of store MSK1 (``python -m central
    terminal add`` + ``python -m sync register``);
 3. starts the ESC/POS printer emulator (receipts land in ``var/demo/receipts`` as text
@@ -139,6 +140,8 @@ def seed_central(args) -> Path:
     say(f"seeding central: {args.skus} SKUs, {args.stores} stores, seed {args.seed}")
     python("-m", "central", "seed", "--db", str(db), "--skus", str(args.skus), "--stores", str(args.stores),
            "--seed", str(args.seed))
+    say(f"building the snapshot of {STORE} for its new terminals' first sync")
+    python("-m", "central", "snapshot", "--db", str(db), "--store", STORE)
     return db
 
 

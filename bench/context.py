@@ -24,6 +24,7 @@ from .harness import BenchError
 from .procs import CentralServer, Finished, Launcher
 
 TERMINAL = "B1"
+PAGED_TERMINAL = "B2"   # a second till of the store whose first load pulls every page (no snapshot)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class InitialSync:
     finished: Finished      # the `python -m sync once` process
     rows: int               # feed rows applied, from feed_state
     rows_by_feed: dict[str, int]
+    snapshot_built: Finished | None = None   # `python -m central snapshot` for the store, before it
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Central:
     store: str
     token: str
     server: CentralServer
+    paged_token: str = ""
 
     @property
     def url(self) -> str:
@@ -113,6 +116,9 @@ class Context:
                                       "--terminal", TERMINAL, "--kind", "pos").stdout.strip().splitlines()[-1]
             server = CentralServer(db, self.work / "central.log")
             self._central = Central(db, stores[0], token, server)
+            self._central.paged_token = self.launcher.run(
+                "central", "terminal", "add", "--db", str(db), "--store", stores[0], "--terminal", PAGED_TERMINAL,
+                "--kind", "pos").stdout.strip().splitlines()[-1]
         return self._central
 
     @property
@@ -122,24 +128,34 @@ class Context:
     # ---------------------------------------------------------------- the terminal
 
     def initial_sync(self) -> InitialSync:
-        """Register the terminal and run its first full sync with ``python -m sync once`` (once)."""
+        """Build the store's snapshot at central, register the terminal and run its first full sync
+        with ``python -m sync once``, which loads that snapshot (once)."""
         if self._sync is None:
             c = self.central()
-            self.launcher.run("sync", "register", "--db", str(self.store_path), "--central", c.url, "--store",
-                              c.store, "--terminal", TERMINAL, "--token", "-", "--kind", "pos", stdin=c.token + "\n")
-            done = self.launcher.run("sync", "once", "--db", str(self.store_path))
+            built = self.launcher.run("central", "snapshot", "--db", str(c.db), "--store", c.store)
+            self.peaks["central snapshot build (python -m central snapshot)"] = built.maxrss_kb
+            done, by_feed = self.first_sync(self.store_path, TERMINAL, c.token)
+            if "snapshot loaded" not in done.stderr:
+                raise BenchError(f"the initial sync did not load the store's snapshot: {done.stderr.strip()[-300:]}")
             self.peaks["sync agent, initial sync (python -m sync once)"] = done.maxrss_kb
-            conn = connect(self.store_path)
-            try:
-                by_feed = {r[0]: r[1] for r in conn.execute("SELECT feed, rows FROM feed_state ORDER BY feed")}
-                failed = conn.execute("SELECT feed, last_error FROM feed_state WHERE last_error IS NOT NULL").fetchall()
-            finally:
-                conn.close()
-            if failed:
-                raise BenchError("the initial sync left feeds failing: "
-                                 + "; ".join(f"{f}: {e}" for f, e in failed))
-            self._sync = InitialSync(done, sum(by_feed.values()), by_feed)
+            self._sync = InitialSync(done, sum(by_feed.values()), by_feed, built)
         return self._sync
+
+    def first_sync(self, store_path: Path, terminal: str, token: str, *args: str) -> tuple[Finished, dict[str, int]]:
+        """Register ``terminal`` at ``store_path`` and run ``python -m sync once [args]``; rows by feed."""
+        c = self.central()
+        self.launcher.run("sync", "register", "--db", str(store_path), "--central", c.url, "--store",
+                          c.store, "--terminal", terminal, "--token", "-", "--kind", "pos", stdin=token + "\n")
+        done = self.launcher.run("sync", "once", "--db", str(store_path), *args)
+        conn = connect(store_path)
+        try:
+            by_feed = {r[0]: r[1] for r in conn.execute("SELECT feed, rows FROM feed_state ORDER BY feed")}
+            failed = conn.execute("SELECT feed, last_error FROM feed_state WHERE last_error IS NOT NULL").fetchall()
+        finally:
+            conn.close()
+        if failed:
+            raise BenchError("the initial sync left feeds failing: " + "; ".join(f"{f}: {e}" for f, e in failed))
+        return done, by_feed
 
     def open_store(self) -> sqlite3.Connection:
         """A connection to the synced terminal store (the initial sync runs first if needed)."""

@@ -1,7 +1,10 @@
 """Sync figures: the initial sync and a price delta, each next to a raw SQLite load.
 
 Initial sync: ``python -m sync once`` on a freshly registered terminal, against central
-serving over HTTP on 127.0.0.1 - the agent's own command, wall time of the process. The
+serving over HTTP on 127.0.0.1 - the agent's own command, wall time of the process. Central
+has built the store's snapshot first (``python -m central snapshot``, timed on its own as
+``sync.snapshot.build``), so the till loads it and pulls the rest as pages; a second new
+till pulls every page with ``--no-snapshot`` (``sync.initial.pages``). The
 baseline writes the very rows that sync left in the store into an empty store of the
 same schema (``retail.store.connect`` runs the same migrations) with plain
 ``executemany``, one transaction per 10 000 rows like a feed page, search index
@@ -23,7 +26,7 @@ from retail import search
 from retail.store import connect, transaction
 from sync.agent import Agent
 
-from .context import Context
+from .context import PAGED_TERMINAL, Context
 from .harness import BenchError, Stopwatch
 from .registry import Group
 from .report import Budget, Figure
@@ -149,24 +152,41 @@ def _median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".token", ".snapshot"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 def run(ctx: Context) -> Iterator[Figure]:
     sync = ctx.initial_sync()
     raw_seconds, raw_rows, per_table = raw_load(ctx.store_path, ctx.work / "raw-load.db")
-    (ctx.work / "raw-load.db").unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):
-        (ctx.work / f"raw-load.db{suffix}").unlink(missing_ok=True)
+    _remove(ctx.work / "raw-load.db")
     seconds = sync.finished.seconds
     biggest = sorted(sync.rows_by_feed.items(), key=lambda kv: -kv[1])[:4]
     detail = ", ".join(f"{feed} {rows}" for feed, rows in biggest)
     baseline = "raw executemany of the same rows into the same schema, no HTTP"
+    loaded = next((line for line in sync.finished.stderr.splitlines() if "snapshot loaded" in line), "")
     yield Figure("sync.initial.total", "s", seconds, baseline=baseline, baseline_median=raw_seconds,
                  budget=Budget("median", 60.0),
-                 note=f"{sync.rows} feed rows ({detail}); python -m sync once, wall time incl. interpreter start")
+                 note=f"{sync.rows} feed rows ({detail}); python -m sync once on a new till, which loads the "
+                      f"store's snapshot, wall time incl. interpreter start; {loaded.split('; ', 1)[-1]}")
     slowest = ", ".join(f"{t} {s:.1f} s" for t, s in sorted(per_table.items(), key=lambda kv: -kv[1])[:4])
     yield Figure("sync.initial.rate", "rows/s", sync.rows / seconds if seconds else None, baseline=baseline,
                  baseline_median=sync.rows / raw_seconds if raw_seconds else None,
                  note=f"the same {sync.rows} feed rows; the raw load wrote them as {raw_rows} table rows "
                       f"plus the search index; raw seconds by table: {slowest}")
+    built = sync.snapshot_built
+    if built is not None:
+        yield Figure("sync.snapshot.build", "s", built.seconds,
+                     note="python -m central snapshot --store (central's feed pages through the terminal's apply "
+                          "code into a fresh store, then gzip); once per store, nightly, not part of a till's sync: "
+                          + built.stdout.strip().replace("\t", "  "))
+    paged_path = ctx.work / "terminal-pages.db"
+    paged, paged_rows = ctx.first_sync(paged_path, PAGED_TERMINAL, ctx.central().paged_token, "--no-snapshot")
+    _remove(paged_path)
+    yield Figure("sync.initial.pages", "s", paged.seconds, baseline=baseline, baseline_median=raw_seconds,
+                 note=f"{sum(paged_rows.values())} feed rows, python -m sync once --no-snapshot on another new till "
+                      "of the store: every page over HTTP, what a till does when central has no snapshot")
     cycles, raws, rows, pulled = price_delta(ctx)
     yield Figure("sync.price_delta", "s", _median(cycles), baseline="same rows, raw executemany upsert",
                  baseline_median=_median(raws), budget=Budget("median", 2.0),

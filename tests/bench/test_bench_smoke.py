@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("name", "unit", "median", "p95", "p99", "baseline", "baseline_median")
-EXPECTED = {"sync.initial.total", "sync.initial.rate", "sync.price_delta", "lookup.barcode", "search.as_you_type",
+EXPECTED = {"sync.initial.total", "sync.initial.rate", "sync.snapshot.build", "sync.initial.pages", "sync.price_delta", "lookup.barcode", "search.as_you_type",
             "pricing.cart_100_lines_50_promos", "sales.commit", "sales.push", "sales.commit_during_sync",
             "store.size", "memory.central_server", "memory.sync_agent_initial_sync", "memory.bench_process",
             "pos.first_frame", "kiosk.first_frame", "pos.scan_to_line", "kiosk.search_keystroke",
@@ -63,7 +63,7 @@ def test_the_json_has_the_comparable_shape(run):
             assert figure["median"] <= figure["p95"] <= figure["p99"], figure
             assert isinstance(figure["baseline"], str) and _number(figure["baseline_median"]), figure
     by_name = {f["name"]: f for f in doc["figures"]}
-    for name in ("sync.initial.total", "sync.price_delta", "sales.push"):
+    for name in ("sync.initial.total", "sync.initial.pages", "sync.price_delta", "sales.push"):
         assert by_name[name]["baseline"] and _number(by_name[name]["baseline_median"])
     assert by_name["memory.central_server"]["median"] > 5  # MB: a real uvicorn process was measured
     for name in ("pos.first_frame", "kiosk.first_frame", "pos.stall_during_sync", "kiosk.stall_during_sync"):

@@ -1,0 +1,113 @@
+"""Store snapshots: built by ``python -m central snapshot``, offered and served to the store's terminals."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sqlite3
+
+from central import snapshots
+from central.storage import connect, transaction
+from central.storage.versions import next_version
+from central_support import NOW, cli
+
+
+def manifest(api, expect: int = 200, store: str | None = None) -> dict:
+    r = api.session.get(f"{api.url}/api/v1/stores/{store or api.store}/snapshot", timeout=10)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+def test_the_command_builds_every_store_and_says_what_is_in_each(db_path):
+    done = cli("snapshot", "--db", db_path)
+    lines = [line.split("\t") for line in done.stdout.splitlines()]
+    assert sorted(line[0] for line in lines) == ["MSK1", "MSK2", "SPB1"]
+    for line in lines:
+        assert line[1].startswith(line[0] + "-") and line[1].endswith(".db.gz")
+        assert "catalogue" in line[3] and "quarantined 0" == line[4]
+    folder = snapshots.directory_for(db_path)
+    assert sorted(p.name for p in folder.glob("*.json")) == ["MSK1.json", "MSK2.json", "SPB1.json"]
+    assert not list(folder.glob("*.building.db*")) and not list(folder.glob("*.part"))
+
+
+def test_an_unknown_store_is_a_clear_error(db_path):
+    done = cli("snapshot", "--db", db_path, "--store", "NOPE", check=2)
+    assert "no store 'NOPE'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_file_is_the_stores_terminal_store_and_matches_its_manifest(db_path, tmp_path):
+    made = snapshots.build(db_path, "MSK1", now=NOW)
+    packed = snapshots.directory_for(db_path) / made.file
+    data = gzip.decompress(packed.read_bytes())
+    assert len(data) == made.size and hashlib.sha256(data).hexdigest() == made.sha256
+    assert made.compressed_size == packed.stat().st_size < made.size
+    store = tmp_path / "unpacked.db"
+    store.write_bytes(data)
+    conn = sqlite3.connect(store)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"   # one self-contained file
+        assert {r[0]: r[1] for r in conn.execute("SELECT feed, cursor FROM feed_state WHERE feed <> 'stores'")} \
+            == made.cursors
+        central = connect(db_path)
+        products = central.execute("SELECT COUNT(*) FROM products").fetchone()[0]
+        own = central.execute("SELECT COUNT(*) FROM stock WHERE location_id = 'MSK1'").fetchone()[0]
+        central.close()
+        assert conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == products
+        assert conn.execute("SELECT COUNT(*) FROM stock").fetchone()[0] == own
+        assert conn.execute("SELECT MAX(included_seq) FROM stock").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_a_rebuild_replaces_the_file_and_the_old_name_is_gone(db_path, server, p1):
+    first = snapshots.build(db_path, "MSK1", now=NOW)
+    central = connect(db_path)
+    with transaction(central):
+        central.execute("UPDATE products SET name_ru = 'Другое', version = ? WHERE sku = (SELECT MIN(sku) FROM products)",
+                        (next_version(central),))
+    central.close()
+    second = snapshots.build(db_path, "MSK1", now=NOW + 60)
+    assert second.file != first.file
+    assert not (snapshots.directory_for(db_path) / first.file).exists()
+    assert manifest(p1)["snapshot"]["file"] == second.file
+    r = p1.session.get(f"{p1.url}/api/v1/stores/MSK1/snapshot/{first.file}", timeout=10)
+    assert r.status_code == 404 and "ask for the snapshot again" in r.json()["detail"]
+
+
+def test_a_terminal_gets_its_own_stores_snapshot_and_no_other(db_path, server, p1, spb):
+    assert "no snapshot of store MSK1" in manifest(p1, 404)["detail"]
+    made = snapshots.build(db_path, "MSK1", now=NOW)
+    offered = manifest(p1)["snapshot"]
+    assert offered["file"] == made.file and offered["sha256"] == made.sha256 and offered["schema"] == made.schema
+    r = p1.session.get(f"{p1.url}/api/v1/stores/MSK1/snapshot/{made.file}", headers={"Accept-Encoding": "identity"},
+                       timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/gzip"
+    assert hashlib.sha256(gzip.decompress(r.content)).hexdigest() == made.sha256
+    # another store's terminal, or no token at all
+    assert manifest(spb, 403, store="MSK1")
+    r = spb.session.get(f"{p1.url}/api/v1/stores/MSK1/snapshot/{made.file}", timeout=10)
+    assert r.status_code == 403
+    assert p1.session.get(f"{p1.url}/api/v1/stores/MSK1/snapshot", headers={"Authorization": ""},
+                          timeout=10).status_code == 401
+    r = p1.session.get(f"{p1.url}/api/v1/stores/MSK1/snapshot/..%2F..%2Fcentral.db", timeout=10)
+    assert r.status_code == 404
+
+
+def test_a_snapshot_older_than_the_deletes_central_remembers_is_not_offered(db_path, server, p1):
+    made = snapshots.build(db_path, "MSK1", now=NOW)
+    assert manifest(p1)["snapshot"]["file"] == made.file
+    central = connect(db_path)
+    with transaction(central):
+        central.execute("INSERT INTO tombstone_horizon(feed, scope, version) VALUES ('catalogue', '', ?) "
+                        "ON CONFLICT DO UPDATE SET version = excluded.version",
+                        (int(made.cursors["catalogue"]) + 1,))
+    central.close()
+    assert "too old" in manifest(p1, 404)["detail"]
+
+
+def test_a_damaged_manifest_means_no_snapshot(db_path, server, p1):
+    snapshots.build(db_path, "MSK1", now=NOW)
+    (snapshots.directory_for(db_path) / "MSK1.json").write_text("{not json", encoding="utf-8")
+    manifest(p1, 404)
+    (snapshots.directory_for(db_path) / "MSK1.json").write_text(json.dumps({"store": "MSK1"}), encoding="utf-8")
+    manifest(p1, 404)
