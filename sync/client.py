@@ -201,15 +201,16 @@ class CentralClient:
         return answer
 
     def snapshot(self) -> dict | None:
-        """The store's snapshot manifest (central.snapshots), or None when central has none to offer."""
+        """The store's snapshot manifest (central.snapshots), or None when central has none to offer
+        (``snapshot`` null; a central from before snapshots answers 404)."""
         try:
             answer = self._request("GET", f"/stores/{self.store}/snapshot")
         except ProtocolError as exc:
             if exc.status == 404:
                 return None
             raise
-        if not isinstance(answer, dict) or not isinstance(answer.get("snapshot"), dict):
-            raise ProtocolError("central's snapshot answer has no snapshot")
+        if not isinstance(answer, dict) or not (answer.get("snapshot") is None or isinstance(answer["snapshot"], dict)):
+            raise ProtocolError("central's snapshot answer has no snapshot object")
         return answer["snapshot"]
 
     def download(self, name: str, write: Callable[[bytes], None]) -> int:

@@ -214,18 +214,18 @@ def _never_applied(conn: sqlite3.Connection, feed: str) -> bool:
     return row is None or (row[0] == "" and row[1] is None)
 
 
-def _check_file(conn: sqlite3.Connection) -> None:
-    def sql(schema: str, name: str) -> str | None:
-        row = conn.execute(f"SELECT sql FROM {schema}.sqlite_master WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
+_DEFINED = "SELECT (SELECT sql FROM main.sqlite_master WHERE name = ?) IS (SELECT sql FROM snap.sqlite_master WHERE name = ?)"
+_SAME_CONFIG = ("SELECT NOT EXISTS (SELECT k, v FROM main.product_search_config EXCEPT SELECT k, v FROM snap.product_search_config) "
+                "AND NOT EXISTS (SELECT k, v FROM snap.product_search_config EXCEPT SELECT k, v FROM main.product_search_config)")
 
+
+def _check_file(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM snap.sqlite_master WHERE type IN ('trigger', 'view') LIMIT 1").fetchone():
         raise Unusable("it holds triggers or views, which no store of ours has")
     for name in _SAME_SQL:
-        if sql("snap", name) != sql("main", name):
+        if not conn.execute(_DEFINED, (name, name)).fetchone()[0]:
             raise Unusable(f"its table {name} is not defined as this terminal's")
-    config = "SELECT k, v FROM {}.product_search_config ORDER BY k"
-    if conn.execute(config.format("snap")).fetchall() != conn.execute(config.format("main")).fetchall():
+    if not conn.execute(_SAME_CONFIG).fetchone()[0]:
         raise Unusable("its search index is configured differently from this terminal's")
     missing = [r[0] for r in conn.execute("SELECT id FROM snap.stores EXCEPT SELECT id FROM main.stores")]
     if missing:

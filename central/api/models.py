@@ -88,7 +88,7 @@ class Snapshot(BaseModel):
 
 
 class SnapshotOut(BaseModel):
-    snapshot: Snapshot
+    snapshot: Snapshot | None
     server_time: int
 
 

@@ -53,17 +53,15 @@ def feed_page(request: Request, store: str = Path(max_length=12), feed: str = Pa
     return JSONResponse(page.as_json(_now(request)))
 
 
-@router.get("/stores/{store}/snapshot", response_model=SnapshotOut, tags=["feeds"],
-            responses=refusals(401, 403, 404, s404="no snapshot of the store is built, or it is too old: pull the feeds"))
+@router.get("/stores/{store}/snapshot", response_model=SnapshotOut, tags=["feeds"], responses=refusals(401, 403))
 def snapshot(request: Request, store: str = Path(max_length=12), who: Principal = Depends(auth.terminal)) -> JSONResponse:
     """What a new terminal of the store can load in one download instead of the catalogue, prices and
-    inventory feeds' pages (central.snapshots): the file to fetch, its SHA-256 and the cursors to pull on from."""
+    inventory feeds' pages (central.snapshots): the file to fetch, its SHA-256 and the cursors to pull on
+    from. ``snapshot`` is null when none is built or it is too old: pull the feeds page by page."""
     auth.same_store(who, store)
     with request.app.state.db.connection() as conn:
         manifest = snapshots.current(conn, request.app.state.snapshots, store)
-    if manifest is None:
-        raise HTTPException(404, f"no snapshot of store {store} is built, or it is too old; pull the feeds page by page")
-    return JSONResponse({"snapshot": manifest.as_json(), "server_time": _now(request)})
+    return JSONResponse({"snapshot": manifest.as_json() if manifest else None, "server_time": _now(request)})
 
 
 @router.get("/stores/{store}/snapshot/{name}", tags=["feeds"], response_class=FileResponse,

@@ -35,6 +35,7 @@ ALLOWED = {
     ("bench/faults/suites/crash.py", "marks"): "'?' placeholders, one per sale",
     ("bench/faults/suites/baddata.py", "table"): "one of the four table names _table_of() maps feeds to",
     ("bench/faults/suites/disk.py", "t"): "iterates the fixed TRACE_TABLES tuple",
+    ("sync/snapshot.py", "table"): "iterates the fixed TABLES mapping of feeds to table names",
 }
 
 

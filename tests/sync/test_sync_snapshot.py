@@ -161,3 +161,37 @@ def test_the_copied_tables_are_the_feeds_tables():
     conn = connect(":memory:")
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {t for tables in TABLES.values() for t in tables} <= names
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("CREATE TRIGGER t AFTER INSERT ON prices BEGIN DELETE FROM stock; END", "triggers or views"),
+    ("ALTER TABLE prices ADD COLUMN note TEXT", "table prices is not defined as this terminal's"),
+    ("UPDATE product_search_config SET v = 2 WHERE k = 'automerge'", "search index is configured differently"),
+    ("INSERT INTO stores(id, name_ru, name_en, kind) VALUES ('ZZZ9', 'Нет', 'None', 'store')",
+     "locations the stores feed has not delivered here: ZZZ9"),
+])
+def test_a_file_unlike_this_terminals_store_is_refused_and_nothing_is_copied(central, terminals, tmp_path,
+                                                                             change, reason):
+    import gzip
+    import sqlite3
+
+    from sync.snapshot import Unusable, install
+
+    store = central.stores[0]
+    made = build(central, store)
+    file = tmp_path / "unpacked.db"
+    file.write_bytes(gzip.decompress((snapshots.directory_for(central.db_path) / made.file).read_bytes()))
+    with sqlite3.connect(file) as conn:
+        conn.execute(change)
+    conn.close()
+    term = terminals(store, "P1")
+    agent = term.agent()
+    try:
+        agent.cycle(feeds=("settings", "staff", "stores"))
+    finally:
+        agent.close()
+    with pytest.raises(Unusable, match=reason):
+        install(term.db_path, file, now=int(time.time()))
+    assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
+    assert term.conn.execute("SELECT COUNT(*) FROM feed_state WHERE feed IN ('catalogue', 'prices', 'inventory')"
+                             ).fetchone()[0] == 0
