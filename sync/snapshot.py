@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import sqlite3
 import time
 import zlib
@@ -50,6 +51,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 FEEDS = tuple(TABLES)
 _SAME_SQL = (*(t for tables in TABLES.values() for t in tables), "product_search", "quarantine", "feed_state")
+ROOM_MARGIN = 64 * 2**20
 _FIELDS = {"store": str, "schema": int, "file": str, "sha256": str, "size": int, "cursors": dict, "rows": dict}
 
 Progress = Callable[[str, int, int], None]
@@ -101,6 +103,7 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     target = db_path.with_name(db_path.name + ".snapshot")
     try:
         _check_manifest(manifest, client.store, current_version(conn))
+        _check_room(target, manifest["size"])
         started = time.monotonic()
         out.bytes = _download(client, manifest, target, progress)
         out.download_s = time.monotonic() - started
@@ -108,6 +111,9 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
         out.rows = install(db_path, target, now=int(now()))
         out.copy_s = time.monotonic() - started
         out.used = True
+    except OSError as exc:   # the file beside the store could not be written (a full disk)
+        out.reason = f"cannot write the snapshot beside the store ({exc.strerror or exc})"
+        log.warning("snapshot not used, pulling the feeds page by page: %s", out.reason)
     except (Unusable, ProtocolError) as exc:
         out.reason = str(exc)
         log.warning("snapshot not used, pulling the feeds page by page: %s", exc)
@@ -126,6 +132,14 @@ def _check_manifest(m: dict, store: str, schema: int) -> None:
         raise Unusable(f"it was built for store schema {m['schema']}, this terminal has {schema}")
     if set(m["cursors"]) != set(FEEDS):
         raise Unusable(f"it carries the feeds {sorted(m['cursors'])}, not {list(FEEDS)}")
+
+
+def _check_room(target: Path, size: int) -> None:
+    """The unpacked file and its copy in the store both need room (twice the file, and a margin)."""
+    free = shutil.disk_usage(target.parent).free
+    if free < 2 * size + ROOM_MARGIN:
+        raise Unusable(f"it needs {2 * size / 2**20:.0f} MB of free disk beside the store, "
+                       f"and {free / 2**20:.0f} MB are free")
 
 
 def _download(client: CentralClient, m: dict, target: Path, progress: Progress | None) -> int:

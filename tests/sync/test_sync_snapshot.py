@@ -195,3 +195,34 @@ def test_a_file_unlike_this_terminals_store_is_refused_and_nothing_is_copied(cen
     assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
     assert term.conn.execute("SELECT COUNT(*) FROM feed_state WHERE feed IN ('catalogue', 'prices', 'inventory')"
                              ).fetchone()[0] == 0
+
+
+def test_a_snapshot_that_does_not_fit_on_the_disk_is_not_downloaded(central, terminals, monkeypatch):
+    import shutil
+
+    from sync import snapshot as agent_snapshot
+
+    store = central.stores[0]
+    made = build(central, store)
+    real = shutil.disk_usage
+    monkeypatch.setattr(agent_snapshot.shutil, "disk_usage",
+                        lambda path: real(path)._replace(free=made.size))   # room for the file, not its copy
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "MB of free disk beside the store" in outcome.reason
+    assert_mirrors(central, term)
+
+
+def test_a_disk_that_fills_during_the_download_means_pages(central, terminals, monkeypatch):
+    from sync import snapshot as agent_snapshot
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    store = central.stores[0]
+    build(central, store)
+    monkeypatch.setattr(agent_snapshot, "_download", full)
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "No space left on device" in outcome.reason
+    assert_mirrors(central, term)
