@@ -31,7 +31,7 @@ from ui.worker import Worker
 from ui.services import ServiceError, offline_text
 from ui.technician import TechnicianScreen
 
-import ui.widgets  # noqa: F401  (BigButton, Keypad, TouchKeyboard)
+import ui.widgets  # noqa: F401  (BigButton, Keypad, TouchKeyboard, ScreenStack)
 
 from .screens import SCREENS, popups
 
@@ -44,6 +44,11 @@ FREEZE_MADE_S = 0.5  # after the new screen's first layout
 
 # Screen -> the action a person needs to open it (None: anyone signed in).
 SCREEN_RIGHTS = {"sync_console": "sync_console", "technician": "settings"}
+
+
+# The till's background: the window is cleared to it, so no full-window rectangle is
+# drawn over it (under software OpenGL each layer that covers the window costs ~6 ms a frame).
+BACKGROUND = (0.95, 0.95, 0.96, 1)
 
 
 class Screens:
@@ -114,6 +119,7 @@ class PosApp(TerminalApp):
     # ---------------------------------------------------------------- building
 
     def build(self):
+        Window.clearcolor = BACKGROUND
         root = Factory.PosRoot()
         classes = dict(SCREENS)
         if self.technician is not None:

@@ -15,6 +15,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.screenmanager import ScreenManager
 from kivy.uix.scrollview import ScrollView
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -46,6 +47,17 @@ LAYOUTS = {
     "en": ["qwertyuiop", "asdfghjkl", "zxcvbnm"],
 }
 DIGITS = "1234567890"
+
+
+class ScreenStack(ScreenManager):
+    """The apps' screens, one at a time with no transition, and no clipping stencil.
+
+    Kivy's own rule for ScreenManager clips its screens (for transitions that slide them in)
+    with a stencil: a rectangle the size of the manager is drawn into the stencil buffer
+    before its screens and again after, every frame. Under software OpenGL that was 1.7
+    window-sized layers of the till's ~4.3 (a window's worth of pixels costs ~6 ms here).
+    With no transition there is nothing to clip; widgets.kv drops the rule.
+    """
 
 
 class BigButton(Button):
