@@ -96,16 +96,23 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     if why_not:
         out.reason = why_not
         return out
-    manifest = client.snapshot()
-    if manifest is None:
-        out.reason = "central has no snapshot of this store"
-        return out
     target = db_path.with_name(db_path.name + ".snapshot")
     try:
-        _check_manifest(manifest, client.store, current_version(conn))
-        _check_room(target, manifest["size"])
-        started = time.monotonic()
-        out.bytes = _download(client, manifest, target, progress)
+        for attempt in range(2):
+            manifest = client.snapshot()
+            if manifest is None:
+                out.reason = "central has no snapshot of this store"
+                return out
+            _check_manifest(manifest, client.store, current_version(conn))
+            _check_room(target, manifest["size"])
+            started = time.monotonic()
+            try:
+                out.bytes = _download(client, manifest, target, progress)
+                break
+            except ProtocolError as exc:
+                if exc.status != 404 or attempt:
+                    raise
+                log.info("the store's snapshot was rebuilt while this terminal asked for it: asking again")
         out.download_s = time.monotonic() - started
         started = time.monotonic()
         out.rows = install(db_path, target, now=int(now()))

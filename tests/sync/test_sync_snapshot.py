@@ -226,3 +226,34 @@ def test_a_disk_that_fills_during_the_download_means_pages(central, terminals, m
     outcome = snapshot_of(term.sync())
     assert not outcome.used and "No space left on device" in outcome.reason
     assert_mirrors(central, term)
+
+
+def test_a_snapshot_rebuilt_between_the_manifest_and_the_download_is_asked_for_again(central, terminals,
+                                                                                      monkeypatch):
+    from sync.client import CentralClient
+
+    store = central.stores[0]
+    stale = build(central, store).as_json()
+    from central.storage import catalogue as central_catalogue
+    from central.storage import transaction as central_tx
+
+    db = central.db()
+    sku = db.execute("SELECT sku FROM prices WHERE store_id = ? ORDER BY sku LIMIT 1", (store,)).fetchone()[0]
+    with central_tx(db):
+        central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, 4343)])
+    db.close()
+    fresh = build(central, store)
+    assert fresh.file != stale["file"]
+    real, asked = CentralClient.snapshot, []
+
+    def first_stale(self):
+        asked.append(1)
+        return stale if len(asked) == 1 else real(self)
+
+    monkeypatch.setattr(CentralClient, "snapshot", first_stale)
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert len(asked) == 2
+    assert prices.price_at(term.conn, sku, int(time.time())).regular == 4343
+    assert_mirrors(central, term)
