@@ -257,3 +257,25 @@ def test_a_snapshot_rebuilt_between_the_manifest_and_the_download_is_asked_for_a
     assert len(asked) == 2
     assert prices.price_at(term.conn, sku, int(time.time())).regular == 4343
     assert_mirrors(central, term)
+
+
+def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_loads_the_snapshot(central, terminals):
+    from bench.faults.proxy import Proxy
+    from sync.errors import TransportError
+
+    store = central.stores[0]
+    made = build(central, store)
+    proxy = Proxy(central.url)
+    try:
+        term = terminals(store, "P1", url=proxy.url)
+        proxy.rule = lambda method, path, body: ("truncate", 0.4) if path.endswith(made.file) else "pass"
+        with pytest.raises(TransportError):
+            term.sync()
+        assert not term.db_path.with_name(term.db_path.name + ".snapshot").exists()
+        assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
+        proxy.rule = lambda method, path, body: "pass"
+        outcome = snapshot_of(term.sync())
+        assert outcome.used, outcome.reason
+        assert_mirrors(central, term)
+    finally:
+        proxy.close()
