@@ -132,7 +132,7 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
 def _check_manifest(m: dict, store: str, schema: int) -> None:
     for name, kind in _FIELDS.items():
         if type(m.get(name)) is not kind:
-            raise Unusable(f"the manifest's {name} is missing or not a {kind.__name__}")
+            raise Unusable(f"the manifest's {name} is missing or not of type {kind.__name__}")
     if m["store"] != store:
         raise Unusable(f"central offered store {m['store']}'s snapshot to a terminal of {store}")
     if m["schema"] != schema:
@@ -154,7 +154,7 @@ def _download(client: CentralClient, m: dict, target: Path, progress: Progress |
     unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)   # gzip
     sha = hashlib.sha256()
     size, total = 0, m["size"]
-    rows = {feed: int(m["rows"].get(feed, 0)) for feed in FEEDS}
+    rows = {feed: n if type(n := m["rows"].get(feed)) is int else 0 for feed in FEEDS}
     shown = 0.0
 
     with open(target, "wb") as out:
@@ -197,7 +197,9 @@ def install(db_path: Path, file: Path, *, now: int) -> dict[str, int]:
     rows: dict[str, int] = {}
     try:
         conn.execute("PRAGMA foreign_keys = OFF")   # checked when built; off, SQLite copies pages, not rows
-        conn.execute("ATTACH DATABASE ? AS snap", (f"file:{file}?mode=ro",))
+        # A plain path, not a read-only URI: URI names work only where SQLite was built to take
+        # them, and nothing here writes to the attached file.
+        conn.execute("ATTACH DATABASE ? AS snap", (str(file),))
         _check_file(conn)
         for feed, tables in TABLES.items():
             with transaction(conn):

@@ -279,3 +279,25 @@ def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_loads_the_snapshot
         assert_mirrors(central, term)
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("size", "1 GB", "size is missing or not of type int"),
+    ("store", "SPB1", "offered store SPB1's snapshot"),
+    ("cursors", {"catalogue": "1"}, "carries the feeds ['catalogue']"),
+    ("rows", {"catalogue": "many"}, None),           # only the progress bar reads rows: still loaded
+])
+def test_a_manifest_with_wrong_fields_is_refused_or_harmless(central, terminals, field, value, reason):
+    store = central.stores[0]
+    build(central, store)
+    manifest = snapshots.directory_for(central.db_path) / f"{store}.json"
+    data = json.loads(manifest.read_text())
+    data[field] = value
+    manifest.write_text(json.dumps(data))
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    if reason is None:
+        assert outcome.used, outcome.reason
+    else:
+        assert not outcome.used and reason in outcome.reason
+    assert_mirrors(central, term)
