@@ -25,9 +25,9 @@ _STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Gone: 410}
 
 
 def create_app(db: Database | str | Path, *, clock: Callable[[], float] = time.time,
-               max_body_bytes: int = MAX_BODY_BYTES, snapshots: Path | None = None) -> FastAPI:
+               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The API over the database at ``db`` (migrated and tombstone-purged on start); store snapshots are
-    served from ``snapshots`` (default: beside the database, see central.snapshots)."""
+    served from beside the database (central.snapshots)."""
     database = db if isinstance(db, Database) else Database(db)
     with database.connection() as conn, transaction(conn):
         purged = purge_tombstones(conn, int(clock()))
@@ -38,7 +38,7 @@ def create_app(db: Database | str | Path, *, clock: Callable[[], float] = time.t
                               "See docs/protocol.md.")
     app.state.db = database
     app.state.clock = clock
-    app.state.snapshots = Path(snapshots) if snapshots else directory_for(database.path)
+    app.state.snapshots = directory_for(database.path)
     app.include_router(router)
 
     @app.exception_handler(RequestValidationError)
