@@ -292,6 +292,11 @@ def run_scenario(app, scenario: Callable[[Any, Driver], Iterator[Step]], *, time
 
 
 def _child(target: str, kwargs: dict, queue) -> None:
+    import faulthandler
+
+    # A crash in native code (SDL, Mesa) ends the child with no result; its stack then goes
+    # to stderr, which the test shows, instead of only "exit code -11".
+    faulthandler.enable()
     module, _, name = target.partition(":")
     try:
         import importlib
