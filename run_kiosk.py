@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
-from ui.launch import Composition, start_agent
+from ui.launch import Composition, kivy_settings, start_agent
 
 STARTED = time.monotonic()
 ROOT = Path(__file__).resolve().parent
@@ -57,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def configure_kivy(fullscreen: bool, size: tuple[int, int] = WINDOW) -> None:
     """Window and input settings; must run before ``kivy.core.window`` is imported."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    kivy_settings()
     from kivy.config import Config
 
     Config.set("graphics", "width", str(size[0]))

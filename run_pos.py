@@ -25,7 +25,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from ui.launch import Composition, start_agent
+from ui.launch import Composition, kivy_settings, start_agent
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "var" / "terminal-pos.db"
@@ -57,7 +57,7 @@ def configure_kivy(fullscreen: bool = False, size: tuple[int, int] = WINDOW) -> 
     ``ESCPOS_CAPABILITIES_PICKLE_DIR`` it parses its YAML database again at every start
     (most of a second) into a new temporary directory.
     """
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    kivy_settings()
     cache = ROOT / "var" / "cache" / "escpos"
     cache.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))

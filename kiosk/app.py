@@ -33,6 +33,7 @@ from retail.store import StoreError
 
 from ui.app import TerminalApp, settle_garbage
 from ui.services import CardScanned, CodeScanned, ProductOffer, ScanProblem, ServiceError, agent_starting
+from ui.worker import call_soon
 
 from . import widgets  # noqa: F401  (kiosk widgets and their KV)
 from .screens import SCREENS
@@ -345,7 +346,7 @@ class KioskApp(TerminalApp):
     # ---------------------------------------------------------------- scans
 
     def _scan_from_thread(self, event) -> None:
-        Clock.schedule_once(lambda _dt: self.handle_scan(event.data, event.aim), 0)
+        call_soon(lambda: self.handle_scan(event.data, event.aim))
 
     def _start_scanner(self, scanner) -> None:
         try:

@@ -10,7 +10,7 @@ Scans arrive from two places and end in one method, :meth:`PosApp.scan`, on the 
 thread: the keyboard-wedge scanner's keys come as Window key events, are fed to
 ``hardware.scanner.KeyboardWedge`` and polled on a Clock timer; a serial (or camera)
 scanner calls back from its own thread, so the callback hops onto the main thread with
-``Clock.schedule_once``. The current screen's ``on_scan(data, symbology)`` handles it.
+``ui.worker.call_soon``. The current screen's ``on_scan(data, symbology)`` handles it.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from hardware.scanner import KeyboardWedge, ScanEvent, TypedKeys
 from retail import staff as retail_staff
 from retail.i18n import LANGUAGES
 from ui.app import TerminalApp, freeze_made, settle_garbage
-from ui.worker import Worker
+from ui.worker import Worker, call_soon
 from ui.services import ServiceError, offline_text
 from ui.technician import TechnicianScreen
 
@@ -146,7 +146,7 @@ class PosApp(TerminalApp):
         self._wedge_event = Clock.schedule_interval(self._poll_wedge, WEDGE_POLL_S)
         if self.scanner is not None:
             try:
-                self.scanner.start(lambda event: Clock.schedule_once(lambda _dt: self._on_scan_event(event), 0))
+                self.scanner.start(lambda event: call_soon(lambda: self._on_scan_event(event)))
             except Exception as exc:  # a broken scanner config must not stop the till
                 log.exception("scanner did not start")
                 self.say(self.tr("Scanner problem: {error}", error=str(exc)), "error")
@@ -155,7 +155,7 @@ class PosApp(TerminalApp):
         self.worker.submit(self._load_identity, on_done=self._identity_loaded, on_error=self.show_error)
         queue = getattr(self.services, "queue", None)
         if queue is not None:
-            queue.add_listener(lambda job: Clock.schedule_once(lambda _dt: self._print_job(job), 0))
+            queue.add_listener(lambda job: call_soon(lambda: self._print_job(job)))
             # Receipts a crash or a full disk kept out of the queue: laid out in the worker, after
             # the first frame (PosServices.queue_owed_receipts).
             self.worker.submit(self.services.queue_owed_receipts, self.lang, on_error=self.show_error)
@@ -326,7 +326,7 @@ class PosApp(TerminalApp):
                 log.exception("the old scanner did not stop cleanly")
         self.scanner = None if built is None or isinstance(built, KeyboardWedge) else built
         if self.scanner is not None:
-            self.scanner.start(lambda event: Clock.schedule_once(lambda _dt: self._on_scan_event(event), 0))
+            self.scanner.start(lambda event: call_soon(lambda: self._on_scan_event(event)))
 
     # ---------------------------------------------------------------- scanning
 

@@ -2,7 +2,7 @@
 
 The main thread never waits on a database query, a device or the network: screens call
 ``worker.submit(fn, ..., on_done=..., on_error=...)``; ``fn`` runs on a pool thread and
-the callbacks run on the main thread through ``Clock.schedule_once``. Calls for one
+the callbacks run on the main thread through :func:`call_soon`. Calls for one
 purpose can be ``key``-ed so only the newest result is delivered (search as you type).
 """
 from __future__ import annotations
@@ -15,6 +15,18 @@ from typing import Any, Callable
 from kivy.clock import Clock
 
 log = logging.getLogger(__name__)
+
+
+def call_soon(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` on the main thread as soon as it is free; callable from any thread.
+
+    On the ``free_all`` clock the apps run (:func:`ui.launch.kivy_settings`) this wakes the
+    main loop from its wait for the next frame, so a scan's line or a keystroke's results
+    are laid out and drawn at once rather than up to a frame later. On another clock (a
+    test that imported Kivy first) it runs at the next tick.
+    """
+    schedule = getattr(Clock, "schedule_once_free", None) or Clock.schedule_once
+    schedule(lambda _dt: fn(), 0)
 
 
 class Worker:
@@ -51,10 +63,10 @@ class Worker:
                 if on_error is None:
                     log.error("background task %s failed", getattr(fn, "__name__", fn), exc_info=exc)
                     return
-                Clock.schedule_once(lambda _dt: on_error(exc), 0)
+                call_soon(lambda: on_error(exc))
             elif on_done is not None:
                 result = done.result()
-                Clock.schedule_once(lambda _dt: on_done(result), 0)
+                call_soon(lambda: on_done(result))
 
         future.add_done_callback(deliver)
         return future

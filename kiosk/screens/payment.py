@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.services import new_order_id
 from retail.orders import OrderError, normalize_phone
+from ui.worker import call_soon
 
 from .base import KioskScreen, date_text
 
@@ -112,7 +112,7 @@ class PaymentScreen(KioskScreen):
 
     def _state_from_thread(self, state) -> None:
         value = getattr(state, "value", str(state))
-        Clock.schedule_once(lambda _dt: setattr(self, "state_text", self.tr(STATE_TEXT.get(value, value))), 0)
+        call_soon(lambda: setattr(self, "state_text", self.tr(STATE_TEXT.get(value, value))))
 
     def _outcome(self, outcome) -> None:
         self.busy = False

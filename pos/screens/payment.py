@@ -7,7 +7,7 @@ key), the receipt goes to the print queue (cash sales kick the drawer) and the c
 is shown big.
 
 A card payment runs in the worker; its states (pending at the reader) come back through
-``Clock``. Declined or cancelled: say so and take another tender. Unknown (the link
+``ui.worker.call_soon``. Declined or cancelled: say so and take another tender. Unknown (the link
 broke, the terminal did not say): the sale stays open and "Retry card" asks again with
 the *same* key and amount, so the customer is never charged twice.
 """
@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
 from hardware.payment import Approved, Cancelled, Declined, PaymentError, TerminalUnavailable, Unknown
 from retail.money import KOPECKS_PER_RUBLE
 from retail.sales import Tender
+from ui.worker import call_soon
 
 from . import popups
 from .base import PosScreen
@@ -130,7 +130,7 @@ class PaymentScreen(PosScreen):
         self.card_state = self.tr("Connecting to the card terminal…")
 
         def on_state(state) -> None:  # from the payment thread
-            Clock.schedule_once(lambda _dt: self._card_state(state.value), 0)
+            call_soon(lambda: self._card_state(state.value))
 
         self.run(self.services.pay_card, key, amount, on_state,
                  on_done=lambda result: self._card_result(amount, result), on_error=self._card_failed)
