@@ -10,6 +10,7 @@ code that runs in shops).
 The points (grep ``crashpoints.reach``):
 
 * ``apply.page``        - a feed page written, its transaction not yet committed
+* ``snapshot.download`` - a chunk of the store's snapshot kept in its part file, not yet unpacked
 * ``snapshot.feed``     - a feed's tables copied from the store's snapshot, not yet committed
 * ``push.sending``      - a batch read from the outbox, the request not yet sent
 * ``push.answered``     - central committed the batch and answered; nothing recorded yet
@@ -25,7 +26,7 @@ import os
 import signal
 
 ENV_VAR = "VITRINA_CRASH_AT"
-POINTS = ("apply.page", "snapshot.feed", "push.sending", "push.answered", "push.recording", "sale.writing",
+POINTS = ("apply.page", "snapshot.download", "snapshot.feed", "push.sending", "push.answered", "push.recording", "sale.writing",
           "sale.committed", "print.sending", "print.sent")
 
 

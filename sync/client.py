@@ -29,7 +29,7 @@ READ_TIMEOUT_S = 60.0
 GZIP_OVER_BYTES = 16 * 1024
 OUTAGE_STATUSES = (429, 502, 503, 504)  # central busy or not there: plain retry, nobody to blame
 USER_AGENT = "vitrina-sync/1"
-DOWNLOAD_CHUNK = 1 << 20
+DOWNLOAD_CHUNK = 1 << 16   # a cut-off download keeps all but the chunk it was in
 
 
 def _detail(resp: requests.Response) -> str:
@@ -213,17 +213,30 @@ class CentralClient:
             raise ProtocolError("central's snapshot answer has no snapshot object")
         return answer["snapshot"]
 
-    def download(self, name: str, write: Callable[[bytes], None]) -> int:
+    def download(self, name: str, write: Callable[[bytes], None], *, start: int = 0,
+                 restart: Callable[[], None] | None = None) -> int:
         """Stream the snapshot file ``name`` to ``write`` as it arrives; returns the bytes received.
 
         Asked for as is (``Accept-Encoding: identity``): the file is compressed already.
+        ``start`` > 0 asks for the rest from that byte (HTTP Range). A server that sends the
+        whole file instead (200) gets ``restart()`` called first, so the caller starts over.
         """
         url = f"{self.base_url}{API}/stores/{self.store}/snapshot/{requests.utils.quote(name, safe='')}"
+        headers = {"Accept-Encoding": "identity", "Accept": "application/gzip"}
+        if start:
+            headers["Range"] = f"bytes={start}-"
         received = 0
         try:
-            with self.session.get(url, headers={"Accept-Encoding": "identity", "Accept": "application/gzip"},
-                                  timeout=self.timeout, stream=True) as resp:
-                if resp.status_code != 200:
+            with self.session.get(url, headers=headers, timeout=self.timeout, stream=True) as resp:
+                if start and resp.status_code == 206:
+                    sent_from = resp.headers.get("Content-Range", "")
+                    if not sent_from.startswith(f"bytes {start}-"):
+                        raise ProtocolError(f"central sent the snapshot as {sent_from!r}, "
+                                            f"not from byte {start} as asked")
+                elif resp.status_code == 200:
+                    if start and restart is not None:
+                        restart()
+                else:
                     resp.content  # noqa: B018 - the refusal's detail, for the message
                     self._sort(resp, self._now())
                 for chunk in resp.iter_content(DOWNLOAD_CHUNK):
@@ -232,10 +245,10 @@ class CentralClient:
         except requests.Timeout as exc:
             self.reachable = False
             raise TransportError(f"central stopped sending the snapshot ({type(exc).__name__}) "
-                                 f"after {received} bytes") from None
+                                 f"after {start + received} bytes") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             self.reachable = False
-            raise TransportError(f"the snapshot download broke off after {received} bytes: "
+            raise TransportError(f"the snapshot download broke off after {start + received} bytes: "
                                  f"{type(exc).__name__}") from None
         self.reachable = True
         self.last_contact_at = self._now()

@@ -8,22 +8,28 @@ store those pages would leave, built once for every terminal of the store. The a
    ever been applied here and the terminal has sold nothing (a snapshot counts none of
    this terminal's events in its stock);
 2. streams the file to ``<store>.snapshot`` beside the store, unpacking it as it comes,
-   and checks its size and SHA-256 against the manifest;
+   and checks its size and SHA-256 against the manifest. The compressed bytes are kept
+   as they arrive in ``<store>.snapshot-<file>.part``: a download cut off (the network, a
+   crash, a restart) goes on from the byte it reached at the next cycle, with an HTTP
+   Range request, after unpacking the kept part again locally;
 3. opens it read-only beside the store and checks it was built with this very schema
    (every copied table's definition, the search index's settings, nothing executable);
 4. copies each feed's tables in whole - SQLite moves the b-trees page by page, no row is
    decoded - with the rows the builder quarantined and the feed's cursor, one
    transaction per feed (ARCHITECTURE.md: checkpoints after data);
-5. removes the file. The feeds are then pulled on from the snapshot's cursors as usual.
+5. removes the files. The feeds are then pulled on from the snapshot's cursors as usual.
 
-Anything that does not fit - no snapshot, a download cut off, a wrong hash, another
-schema, a location the stores feed has not delivered - leaves the store as it was and
-the feeds are pulled page by page; :class:`Outcome` says why.
+A download cut off ends the cycle with a transport error, as any other call to central
+does, and leaves the store as it was. Anything else that does not fit - no snapshot, a
+wrong hash, another schema, a location the stores feed has not delivered - leaves the
+store as it was and the feeds are pulled page by page; :class:`Outcome` says why.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
+import re
 import shutil
 import sqlite3
 import time
@@ -36,7 +42,7 @@ from retail import crashpoints
 from retail.store import connect, transaction
 from retail.store.migrations import current_version
 
-from .client import CentralClient
+from .client import DOWNLOAD_CHUNK, CentralClient
 from .errors import ProtocolError
 
 log = logging.getLogger("sync.snapshot")
@@ -53,6 +59,7 @@ FEEDS = tuple(TABLES)
 _SAME_SQL = (*(t for tables in TABLES.values() for t in tables), "product_search", "quarantine", "feed_state")
 ROOM_MARGIN = 64 * 2**20
 _FIELDS = {"store": str, "schema": int, "file": str, "sha256": str, "size": int, "cursors": dict, "rows": dict}
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")   # names a file beside the store: no path in it
 
 Progress = Callable[[str, int, int], None]
 
@@ -67,6 +74,7 @@ class Outcome:
     reason: str = ""                 # why not, when not used
     rows: dict[str, int] = field(default_factory=dict)
     bytes: int = 0                   # uncompressed
+    resumed_at: int = 0              # compressed bytes an earlier, cut-off download had kept
     download_s: float = 0.0
     copy_s: float = 0.0
 
@@ -74,7 +82,8 @@ class Outcome:
         if not self.used:
             return f"snapshot not used: {self.reason}"
         rows = ", ".join(f"{feed} {n}" for feed, n in self.rows.items())
-        return (f"snapshot loaded ({rows}): {self.bytes / 2**20:.0f} MB in {self.download_s:.1f} s, "
+        resumed = f", resumed at {self.resumed_at / 2**20:.1f} MB of the download" if self.resumed_at else ""
+        return (f"snapshot loaded ({rows}): {self.bytes / 2**20:.0f} MB in {self.download_s:.1f} s{resumed}, "
                 f"copied in {self.copy_s:.1f} s")
 
 
@@ -95,38 +104,59 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     why_not = first_load(conn)
     if why_not:
         out.reason = why_not
+        _drop_parts(db_path, keep=None)
         return out
     target = db_path.with_name(db_path.name + ".snapshot")
+    part = None
     try:
         for attempt in range(2):
             manifest = client.snapshot()
             if manifest is None:
                 out.reason = "central has no snapshot of this store"
+                _drop_parts(db_path, keep=None)
                 return out
             _check_manifest(manifest, client.store, current_version(conn))
-            _check_room(target, manifest["size"])
+            part = _part_path(db_path, manifest["file"])
+            _drop_parts(db_path, keep=part)   # of a snapshot rebuilt since
+            _check_room(target, manifest["size"], part)
             started = time.monotonic()
             try:
-                out.bytes = _download(client, manifest, target, progress)
+                out.bytes, out.resumed_at = _download(client, manifest, target, part, progress)
                 break
             except ProtocolError as exc:
-                if exc.status != 404 or attempt:
+                # 404: rebuilt since the manifest; 416: the kept part is longer than the file
+                if exc.status not in (404, 416) or attempt:
                     raise
-                log.info("the store's snapshot was rebuilt while this terminal asked for it: asking again")
+                part.unlink(missing_ok=True)
+                log.info("central did not send the snapshot as asked (HTTP %s): asking again", exc.status)
         out.download_s = time.monotonic() - started
         started = time.monotonic()
         out.rows = install(db_path, target, now=int(now()))
         out.copy_s = time.monotonic() - started
         out.used = True
+        part.unlink(missing_ok=True)
     except OSError as exc:   # the file beside the store could not be written (a full disk)
         out.reason = f"cannot write the snapshot beside the store ({exc.strerror or exc})"
         log.warning("snapshot not used, pulling the feeds page by page: %s", out.reason)
+        _drop_parts(db_path, keep=None)
     except (Unusable, ProtocolError) as exc:
         out.reason = str(exc)
         log.warning("snapshot not used, pulling the feeds page by page: %s", exc)
+        _drop_parts(db_path, keep=None)
     finally:
-        target.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)   # a cut-off download keeps its part, never the half-unpacked file
     return out
+
+
+def _part_path(db_path: Path, file: str) -> Path:
+    return db_path.with_name(f"{db_path.name}.snapshot-{file}.part")
+
+
+def _drop_parts(db_path: Path, keep: Path | None) -> None:
+    """Remove the kept parts of downloads that will not go on (but ``keep``)."""
+    for name in glob.glob(glob.escape(str(db_path)) + ".snapshot-*.part"):
+        if keep is None or Path(name) != keep:
+            Path(name).unlink(missing_ok=True)
 
 
 def _check_manifest(m: dict, store: str, schema: int) -> None:
@@ -139,51 +169,104 @@ def _check_manifest(m: dict, store: str, schema: int) -> None:
         raise Unusable(f"it was built for store schema {m['schema']}, this terminal has {schema}")
     if set(m["cursors"]) != set(FEEDS):
         raise Unusable(f"it carries the feeds {sorted(m['cursors'])}, not {list(FEEDS)}")
+    if not _FILE_NAME.fullmatch(m["file"]):
+        raise Unusable(f"its file name {m['file'][:80]!r} is not a plain file name")
 
 
-def _check_room(target: Path, size: int) -> None:
-    """The unpacked file and its copy in the store both need room (twice the file, and a margin)."""
+def _check_room(target: Path, size: int, part: Path) -> None:
+    """Room for the unpacked file, its copy in the store and the compressed download (a
+    SQLite store packs to well under half its size), less what a cut-off download kept."""
+    kept = part.stat().st_size if part.exists() else 0
+    need = 2 * size + max(size // 2 - kept, 0) + ROOM_MARGIN
     free = shutil.disk_usage(target.parent).free
-    if free < 2 * size + ROOM_MARGIN:
-        raise Unusable(f"it needs {2 * size / 2**20:.0f} MB of free disk beside the store, "
+    if free < need:
+        raise Unusable(f"it needs {need / 2**20:.0f} MB of free disk beside the store, "
                        f"and {free / 2**20:.0f} MB are free")
 
 
-def _download(client: CentralClient, m: dict, target: Path, progress: Progress | None) -> int:
-    """Stream, unpack and hash the file into ``target``; returns its size."""
-    unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)   # gzip
-    sha = hashlib.sha256()
-    size, total = 0, m["size"]
-    rows = {feed: n if type(n := m["rows"].get(feed)) is int else 0 for feed in FEEDS}
-    shown = 0.0
+class _Unpacked:
+    """The unpacked file as the compressed bytes come: written to ``target``, sized and hashed."""
 
-    with open(target, "wb") as out:
-        def write(chunk: bytes) -> None:
-            nonlocal size, shown
-            data = unpack.decompress(chunk)
-            if size + len(data) > total:
-                raise Unusable(f"the file unpacks to more than the {total} bytes the manifest says")
-            sha.update(data)
-            out.write(data)
-            size += len(data)
-            if progress is not None and time.monotonic() - shown > 0.5:
-                shown = time.monotonic()
-                for feed, n in rows.items():
-                    progress(feed, n * size // max(total, 1), n)
+    def __init__(self, m: dict, target: Path, progress: Progress | None) -> None:
+        self.total, self.progress, self.shown = m["size"], progress, 0.0
+        self.rows = {feed: n if type(n := m["rows"].get(feed)) is int else 0 for feed in FEEDS}
+        self.out = open(target, "wb")  # noqa: SIM115 (closed by close())
+        self.restart()
 
-        try:
-            client.download(m["file"], write)
-            tail = unpack.flush()
-        except zlib.error as exc:
-            raise Unusable(f"the file is not valid gzip ({exc})") from None
-        sha.update(tail)
-        out.write(tail)
-        size += len(tail)
-    if not unpack.eof or size != total:
-        raise Unusable(f"the file ended at {size} of the {total} bytes the manifest says")
-    if sha.hexdigest() != m["sha256"]:
-        raise Unusable("the file's SHA-256 differs from the manifest's (damaged on the way?)")
-    return size
+    def restart(self) -> None:
+        self.unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)   # gzip
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.out.seek(0)
+        self.out.truncate()
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.unpack.decompress(chunk)
+        if self.size + len(data) > self.total:
+            raise Unusable(f"the file unpacks to more than the {self.total} bytes the manifest says")
+        self.sha.update(data)
+        self.out.write(data)
+        self.size += len(data)
+        if self.progress is not None and time.monotonic() - self.shown > 0.5:
+            self.shown = time.monotonic()
+            for feed, n in self.rows.items():
+                self.progress(feed, n * self.size // max(self.total, 1), n)
+
+    def finish(self, sha256: str) -> int:
+        tail = self.unpack.flush()
+        self.sha.update(tail)
+        self.out.write(tail)
+        self.size += len(tail)
+        if not self.unpack.eof or self.size != self.total:
+            raise Unusable(f"the file ended at {self.size} of the {self.total} bytes the manifest says")
+        if self.sha.hexdigest() != sha256:
+            raise Unusable("the file's SHA-256 differs from the manifest's (damaged on the way?)")
+        return self.size
+
+    def close(self) -> None:
+        self.out.close()
+
+
+def _download(client: CentralClient, m: dict, target: Path, part: Path,
+              progress: Progress | None) -> tuple[int, int]:
+    """Unpack and hash the file into ``target``, going on from what ``part`` kept of an
+    earlier download; returns (its size, the compressed bytes taken from ``part``)."""
+    unpacked = _Unpacked(m, target, progress)
+    try:
+        with open(part, "ab+", buffering=0) as kept:   # each chunk in the OS when a crash comes
+            kept.seek(0)
+            resumed = 0
+            try:
+                for block in iter(lambda: kept.read(DOWNLOAD_CHUNK), b""):
+                    unpacked.feed(block)
+                    resumed += len(block)
+            except zlib.error:   # a part torn by a power cut: start the download over
+                log.warning("the kept part of the snapshot download is damaged: downloading it again")
+                kept.truncate(0)
+                unpacked.restart()
+                resumed = 0
+            if resumed:
+                log.info("going on with the snapshot download from byte %d", resumed)
+
+            def restart() -> None:   # central sent the whole file, not the rest
+                nonlocal resumed
+                kept.truncate(0)
+                unpacked.restart()
+                resumed = 0
+
+            def write(chunk: bytes) -> None:
+                kept.write(chunk)
+                crashpoints.reach("snapshot.download")
+                unpacked.feed(chunk)
+
+            try:
+                if not unpacked.unpack.eof:   # else the part is the whole file: a crash came after it
+                    client.download(m["file"], write, start=resumed, restart=restart)
+            except zlib.error as exc:
+                raise Unusable(f"the file is not valid gzip ({exc})") from None
+        return unpacked.finish(m["sha256"]), resumed
+    finally:
+        unpacked.close()
 
 
 def install(db_path: Path, file: Path, *, now: int) -> dict[str, int]:

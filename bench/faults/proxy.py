@@ -10,6 +10,8 @@ It sits between a terminal and central on 127.0.0.1. Each request is forwarded a
 - ``(status, body)`` or ``(status, body, headers)``: answer that instead, without
   forwarding (a 500 from a broken central, a 503 with Retry-After from a load balancer);
 - ``("delay", seconds)``: forward after sleeping (a slow network);
+- ``("strip", header)``: forward without that request header (a middlebox, or a server,
+  that ignores ``Range``);
 - ``("truncate", fraction)``: forward, then send central's status and headers (with the
   full Content-Length) but only that fraction of the body, and close: a cut answer, a
   cut gzip stream;
@@ -96,6 +98,8 @@ class Proxy:
                 if isinstance(action, tuple) and action[0] == "delay":
                     time.sleep(action[1])
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                if isinstance(action, tuple) and action[0] == "strip":
+                    headers = {k: v for k, v in headers.items() if k.lower() != action[1].lower()}
                 resp, data = self._forward(body, headers)
                 if action == "duplicate" or (isinstance(action, tuple) and action[0] == "duplicate"):
                     again = self._forward(body, headers)

@@ -111,3 +111,17 @@ def test_a_damaged_manifest_means_no_snapshot(db_path, server, p1):
     assert manifest(p1)["snapshot"] is None
     (snapshots.directory_for(db_path) / "MSK1.json").write_text(json.dumps({"store": "MSK1"}), encoding="utf-8")
     assert manifest(p1)["snapshot"] is None
+
+
+def test_the_file_is_served_from_a_byte_on_for_a_download_that_goes_on(db_path, server, p1):
+    made = snapshots.build(db_path, "MSK1", now=NOW)
+    url = f"{p1.url}/api/v1/stores/MSK1/snapshot/{made.file}"
+    whole = (snapshots.directory_for(db_path) / made.file).read_bytes()
+    start = len(whole) // 3
+    r = p1.session.get(url, headers={"Accept-Encoding": "identity", "Range": f"bytes={start}-"}, timeout=30)
+    assert r.status_code == 206, r.text
+    assert r.headers["content-range"] == f"bytes {start}-{len(whole) - 1}/{len(whole)}"
+    assert r.content == whole[start:]
+    r = p1.session.get(url, headers={"Accept-Encoding": "identity", "Range": f"bytes={len(whole) + 10}-"},
+                       timeout=30)
+    assert r.status_code == 416

@@ -260,24 +260,142 @@ def test_a_snapshot_rebuilt_between_the_manifest_and_the_download_is_asked_for_a
     assert_mirrors(central, term)
 
 
-def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_loads_the_snapshot(central, terminals):
+def parts_of(term) -> list:
+    return sorted(term.db_path.parent.glob(term.db_path.name + ".snapshot-*.part"))
+
+
+def ranges_asked(proxy, file: str) -> list:
+    return [h.get("range") for (_m, path, _a), h in zip(proxy.seen, proxy.headers) if path.endswith(file)]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """The test store's snapshot is ~64 KB: read it in 4 KB chunks (a real one: 64 KB of 323 MB)."""
+    import sync.client
+
+    monkeypatch.setattr(sync.client, "DOWNLOAD_CHUNK", 4096)
+
+
+def cut_download(central, terminals, store, fraction: float = 0.4):
+    """A terminal behind a proxy whose first download of the snapshot is cut at ``fraction``."""
     from bench.faults.proxy import Proxy
     from sync.errors import TransportError
 
-    store = central.stores[0]
     made = build(central, store)
     proxy = Proxy(central.url)
+    term = terminals(store, "P1", url=proxy.url)
+    proxy.rule = lambda method, path, body: ("truncate", fraction) if path.endswith(made.file) else "pass"
+    with pytest.raises(TransportError):
+        term.sync()
+    proxy.rule = lambda method, path, body: "pass"
+    return made, proxy, term
+
+
+def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_goes_on_from_where_it_broke(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store)
     try:
-        term = terminals(store, "P1", url=proxy.url)
-        proxy.rule = lambda method, path, body: ("truncate", 0.4) if path.endswith(made.file) else "pass"
-        with pytest.raises(TransportError):
-            term.sync()
+        gz_size = (snapshots.directory_for(central.db_path) / made.file).stat().st_size
         assert not term.db_path.with_name(term.db_path.name + ".snapshot").exists()
         assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
-        proxy.rule = lambda method, path, body: "pass"
+        [part] = parts_of(term)
+        kept = part.stat().st_size
+        assert 0 < kept < gz_size
         outcome = snapshot_of(term.sync())
         assert outcome.used, outcome.reason
+        assert outcome.resumed_at == kept
+        assert "resumed at" in outcome.summary()
+        assert ranges_asked(proxy, made.file) == [None, f"bytes={kept}-"]
+        assert not parts_of(term)
         assert_mirrors(central, term)
+    finally:
+        proxy.close()
+
+
+def test_a_server_that_ignores_the_range_sends_it_all_and_the_load_starts_over(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store)
+    try:
+        proxy.rule = lambda method, path, body: ("strip", "Range") if path.endswith(made.file) else "pass"
+        outcome = snapshot_of(term.sync())
+        assert outcome.used, outcome.reason
+        assert outcome.resumed_at == 0
+        assert not parts_of(term)
+        assert_mirrors(central, term)
+    finally:
+        proxy.close()
+
+
+def test_killed_during_the_download_the_agent_goes_on_from_what_it_kept(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store, fraction=0.3)
+    try:
+        kept_before = parts_of(term)[0].stat().st_size
+        # SIGKILL right after a chunk of the rest is kept (the agent's own process reads the
+        # rest in one 64 KB chunk: all of it), before it is unpacked or the store touched
+        assert agent_once(term, crash_at="snapshot.download").returncode == -9
+        [part] = parts_of(term)
+        kept = part.stat().st_size
+        assert kept > kept_before
+        assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
+        asked = len(ranges_asked(proxy, made.file))
+        outcome = snapshot_of(term.sync())
+        assert outcome.used, outcome.reason
+        assert outcome.resumed_at == kept
+        assert len(ranges_asked(proxy, made.file)) == asked   # all there: not asked for again
+        assert_mirrors(central, term)
+        assert integrity_ok(term.conn)
+    finally:
+        proxy.close()
+
+
+def test_a_damaged_kept_part_is_downloaded_again(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store)
+    try:
+        [part] = parts_of(term)
+        part.write_bytes(b"not gzip at all" + part.read_bytes()[15:])   # torn by a power cut
+        outcome = snapshot_of(term.sync())
+        assert outcome.used, outcome.reason
+        assert outcome.resumed_at == 0
+        assert ranges_asked(proxy, made.file)[-1] is None
+        assert_mirrors(central, term)
+    finally:
+        proxy.close()
+
+
+def test_the_part_of_a_snapshot_rebuilt_since_is_dropped(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store)
+    try:
+        [old_part] = parts_of(term)
+        from central.storage import catalogue as central_catalogue
+        from central.storage import transaction as central_tx
+
+        db = central.db()
+        sku = db.execute("SELECT sku FROM prices WHERE store_id = ? ORDER BY sku LIMIT 1", (store,)).fetchone()[0]
+        with central_tx(db):
+            central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, 4545)])
+        db.close()
+        fresh = build(central, store)
+        assert fresh.file != made.file
+        outcome = snapshot_of(term.sync())
+        assert outcome.used and outcome.resumed_at == 0, outcome.reason
+        assert not old_part.exists() and not parts_of(term)
+        assert ranges_asked(proxy, fresh.file) == [None]
+        assert prices.price_at(term.conn, sku, int(time.time())).regular == 4545
+    finally:
+        proxy.close()
+
+
+def test_a_loaded_store_drops_a_part_left_behind(central, terminals, small_chunks):
+    store = central.stores[0]
+    made, proxy, term = cut_download(central, terminals, store)
+    try:
+        assert parts_of(term)
+        assert not snapshot_of(term.sync(use_snapshot=False))   # pages instead: now loaded
+        term.sync()
+        assert not parts_of(term)
     finally:
         proxy.close()
 
@@ -301,4 +419,24 @@ def test_a_manifest_with_wrong_fields_is_refused_or_harmless(central, terminals,
         assert outcome.used, outcome.reason
     else:
         assert not outcome.used and reason in outcome.reason
+    assert_mirrors(central, term)
+
+
+@pytest.mark.parametrize("name", ["../../outside.db.gz", "/tmp/outside.db.gz", ".hidden.gz", "a/b.gz", ""])
+def test_a_file_name_with_a_path_in_it_is_refused(central, terminals, monkeypatch, name):
+    """The part is kept beside the store under the file's name: a path in it would put it elsewhere."""
+    from sync.client import CentralClient
+
+    store = central.stores[0]
+    build(central, store)
+    real = CentralClient.snapshot
+
+    def renamed(self):
+        return {**real(self), "file": name}
+
+    monkeypatch.setattr(CentralClient, "snapshot", renamed)
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert not outcome.used and "is not a plain file name" in outcome.reason
+    assert not parts_of(term)
     assert_mirrors(central, term)
