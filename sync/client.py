@@ -236,6 +236,7 @@ class CentralClient:
                 elif resp.status_code == 200:
                     if start and restart is not None:
                         restart()
+                    start = 0
                 else:
                     resp.content  # noqa: B018 - the refusal's detail, for the message
                     self._sort(resp, self._now())

@@ -51,10 +51,10 @@ def kivy_settings() -> None:
       a serial scan, the card terminal's state) runs as soon as it is scheduled with
       :func:`ui.worker.call_soon`, instead of at the next frame's tick up to 16 ms later;
       animations and layout still run at the frame rate.
-    - No multisampling. Every shape on these screens is an axis-aligned rectangle or text,
-      which antialiasing does not change, and Kivy's default of 2 samples doubled what a
-      frame costs a renderer without a GPU (the POS's sale screen: 30 ms to 11-15 ms under
-      Xvfb's software OpenGL).
+    - No multisampling. These screens draw axis-aligned rectangles (a few with small
+      rounded corners) and text, which antialiasing barely changes; Kivy's default of 2
+      samples doubled what a frame costs a renderer without a GPU (the POS's sale screen:
+      30 ms to 11-15 ms under Xvfb's software OpenGL).
     """
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     from kivy.config import Config
