@@ -93,6 +93,8 @@ class Agent:
                  clock: Callable[[], float] = time.time, use_snapshot: bool = True) -> None:
         self.db_path = Path(db_path)
         self.use_snapshot = use_snapshot
+        if not use_snapshot:
+            snapshot.drop_parts(self.db_path)   # of a download that will not go on
         self.interval = interval
         self.page_limit = page_limit
         self.push_batch = push_batch

@@ -104,7 +104,7 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     why_not = first_load(conn)
     if why_not:
         out.reason = why_not
-        _drop_parts(db_path, keep=None)
+        drop_parts(db_path, keep=None)
         return out
     target = db_path.with_name(db_path.name + ".snapshot")
     part = None
@@ -113,11 +113,11 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
             manifest = client.snapshot()
             if manifest is None:
                 out.reason = "central has no snapshot of this store"
-                _drop_parts(db_path, keep=None)
+                drop_parts(db_path, keep=None)
                 return out
             _check_manifest(manifest, client.store, current_version(conn))
             part = _part_path(db_path, manifest["file"])
-            _drop_parts(db_path, keep=part)   # of a snapshot rebuilt since
+            drop_parts(db_path, keep=part)   # of a snapshot rebuilt since
             _check_room(target, manifest["size"], part)
             started = time.monotonic()
             try:
@@ -138,11 +138,11 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     except OSError as exc:   # the file beside the store could not be written (a full disk)
         out.reason = f"cannot write the snapshot beside the store ({exc.strerror or exc})"
         log.warning("snapshot not used, pulling the feeds page by page: %s", out.reason)
-        _drop_parts(db_path, keep=None)
+        drop_parts(db_path, keep=None)
     except (Unusable, ProtocolError) as exc:
         out.reason = str(exc)
         log.warning("snapshot not used, pulling the feeds page by page: %s", exc)
-        _drop_parts(db_path, keep=None)
+        drop_parts(db_path, keep=None)
     finally:
         target.unlink(missing_ok=True)   # a cut-off download keeps its part, never the half-unpacked file
     return out
@@ -152,7 +152,7 @@ def _part_path(db_path: Path, file: str) -> Path:
     return db_path.with_name(f"{db_path.name}.snapshot-{file}.part")
 
 
-def _drop_parts(db_path: Path, keep: Path | None) -> None:
+def drop_parts(db_path: Path, keep: Path | None = None) -> None:
     """Remove the kept parts of downloads that will not go on (but ``keep``)."""
     for name in glob.glob(glob.escape(str(db_path)) + ".snapshot-*.part"):
         if keep is None or Path(name) != keep:

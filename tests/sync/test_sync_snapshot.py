@@ -388,13 +388,16 @@ def test_the_part_of_a_snapshot_rebuilt_since_is_dropped(central, terminals, sma
         proxy.close()
 
 
-def test_a_loaded_store_drops_a_part_left_behind(central, terminals, small_chunks):
+def test_parts_left_behind_go_when_snapshots_are_off_or_the_store_is_loaded(central, terminals, small_chunks):
     store = central.stores[0]
     made, proxy, term = cut_download(central, terminals, store)
     try:
         assert parts_of(term)
-        assert not snapshot_of(term.sync(use_snapshot=False))   # pages instead: now loaded
-        term.sync()
+        assert term.sync(use_snapshot=False).pulled.snapshot is None   # --no-snapshot: pages
+        assert not parts_of(term)
+        leftover = term.db_path.with_name(f"{term.db_path.name}.snapshot-{made.file}.part")
+        leftover.write_bytes(b"left by a download long ago")
+        assert not term.sync().pulled.snapshot.used   # loaded by pages now: no snapshot, no part
         assert not parts_of(term)
     finally:
         proxy.close()
