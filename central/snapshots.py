@@ -17,23 +17,33 @@ names, gzip-compressed. A new build replaces both (the manifest last, atomically
 terminal that fetched the old manifest gets 404 for the old file and starts over. Build
 with ``python -m central snapshot`` (nightly, and after a big import); central serves a
 snapshot only while its cursors are still within the tombstone horizon.
+
+A rebuild starts from the store's current snapshot when it can - unpacked, its hash
+checked, then the pages since its cursors applied, as a terminal pulls on from it - which
+takes seconds where reading every page takes minutes. It reads every page again instead
+when asked (``full=True``, ``--full``), when the last full build is a week old (pages
+applied on top leave free pages in the file), and when the current snapshot cannot be
+used: none, another terminal schema, damaged, or older than the deletes central
+remembers.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import json
+import logging
 import os
 import sqlite3
+import zlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from retail.feeds.apply import apply_page, retry_quarantined
 from retail.store import connect as connect_terminal_store
-from retail.store.migrations import current_version
+from retail.store.migrations import available, current_version
 
-from .errors import Invalid, NotFound
+from .errors import Gone, Invalid, NotFound
 from .storage import connect
 from .storage.feeds import FEEDS as FEED_SOURCES
 from .storage.feeds import MAX_LIMIT, parse_cursor, read_page
@@ -45,6 +55,9 @@ _BUILT_FROM = ("stores", *FEEDS)
 _NOT_A_TERMINAL = ""   # no terminal's events are counted in a snapshot's stock (included = 0)
 GZIP_LEVEL = 1         # ~4x smaller, and central compresses a million-SKU store in seconds
 _COPY_CHUNK = 1 << 20
+FULL_EVERY_S = 7 * 86400   # pages applied on a snapshot leave free pages: read them all again weekly
+
+log = logging.getLogger("central.snapshots")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ class Manifest:
     size: int                   # bytes, uncompressed
     compressed_size: int
     seconds: float              # how long the build took
+    full_at: int = 0            # when the build every later one started from read every page
+    based_on: str = ""          # the earlier snapshot file this one was built on ("": every page)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -74,40 +89,40 @@ def _manifest_path(directory: Path, store: str) -> Path:
     return directory / f"{store}.json"
 
 
-def build(db_path: str | Path, store: str, *, now: int | None = None, directory: Path | None = None) -> Manifest:
-    """Build (or rebuild) ``store``'s snapshot from the database at ``db_path``."""
+def build(db_path: str | Path, store: str, *, now: int | None = None, directory: Path | None = None,
+          full: bool = False) -> Manifest:
+    """Build (or rebuild) ``store``'s snapshot from the database at ``db_path``; see the module."""
     started = time.monotonic()
     now = int(time.time()) if now is None else now
     directory = directory or directory_for(db_path)
     directory.mkdir(parents=True, exist_ok=True)
     work = directory / f"{store}.building.db"
-    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
-        leftover.unlink(missing_ok=True)
     central = connect(db_path, migrate_schema=False)
     try:
         if central.execute("SELECT 1 FROM locations WHERE id = ? AND kind = 'store'", (store,)).fetchone() is None:
             raise NotFound(f"no store {store!r} at central; see python -m central stores")
-        term = connect_terminal_store(work)
-        try:
-            term.execute("PRAGMA synchronous = OFF")   # a crashed build is simply built again
-            cursors, rows = {}, {}
-            for feed in _BUILT_FROM:
-                cursors[feed], rows[feed] = _pull(central, term, store, feed, now)
-            for feed in _BUILT_FROM:
-                rows[feed] += retry_quarantined(term, feed, terminal_id=_NOT_A_TERMINAL, now=now)
-            quarantined = term.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
-            schema = current_version(term)
-            term.execute("PRAGMA journal_mode = DELETE")   # one self-contained file
-        finally:
-            term.close()
+        previous = None if full else _reusable(central, directory, store, now)
+        filled = None
+        if previous is not None and _unpack(directory / previous.file, work, previous):
+            try:
+                filled = _fill(central, work, store, now)
+            except (Gone, Invalid) as exc:   # a delete it missed is forgotten meanwhile
+                log.info("%s: every page again, the snapshot's cursor is too old (%s)", store, exc)
+        if filled is None:
+            previous = None
+            _remove(work)
+            filled = _fill(central, work, store, now)
     finally:
         central.close()
+    cursors, rows, quarantined, schema = filled
     digest, size, compressed = _compress(work, directory / f"{store}.db.gz.part")
     name = f"{store}-{cursors['inventory']}-{digest[:12]}.db.gz"
     (directory / f"{store}.db.gz.part").replace(directory / name)
     work.unlink()
+    full_at = (previous.full_at or previous.built_at) if previous is not None else now
     manifest = Manifest(store, now, schema, {f: cursors[f] for f in FEEDS}, {f: rows[f] for f in FEEDS},
-                        quarantined, name, digest, size, compressed, round(time.monotonic() - started, 1))
+                        quarantined, name, digest, size, compressed, round(time.monotonic() - started, 1),
+                        full_at, previous.file if previous is not None else "")
     part = _manifest_path(directory, store).with_suffix(".json.part")
     part.write_text(json.dumps(manifest.as_json(), indent=1), encoding="utf-8")
     os.replace(part, _manifest_path(directory, store))
@@ -117,15 +132,71 @@ def build(db_path: str | Path, store: str, *, now: int | None = None, directory:
     return manifest
 
 
-def _pull(central: sqlite3.Connection, term: sqlite3.Connection, store: str, feed: str, now: int) -> tuple[str, int]:
-    cursor, applied = "", 0
+def _reusable(central: sqlite3.Connection, directory: Path, store: str, now: int) -> Manifest | None:
+    """The store's current snapshot, if a rebuild may start from it."""
+    previous = current(central, directory, store)
+    if previous is None or previous.schema != available()[-1].version:
+        return None
+    if now - (previous.full_at or previous.built_at) >= FULL_EVERY_S:
+        return None
+    return previous
+
+
+def _unpack(source: Path, work: Path, m: Manifest) -> bool:
+    """Unpack ``source`` to ``work``; False (and nothing left) unless it is the file ``m`` says."""
+    _remove(work)
+    sha, size = hashlib.sha256(), 0
+    try:
+        with gzip.open(source, "rb") as src, open(work, "wb") as out:
+            while chunk := src.read(_COPY_CHUNK):
+                sha.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        log.warning("%s: every page again, its snapshot %s does not unpack (%s)", m.store, m.file, exc)
+        _remove(work)
+        return False
+    if size != m.size or sha.hexdigest() != m.sha256:
+        log.warning("%s: every page again, its snapshot %s is not what its manifest says", m.store, m.file)
+        _remove(work)
+        return False
+    return True
+
+
+def _remove(work: Path) -> None:
+    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def _fill(central: sqlite3.Connection, work: Path, store: str, now: int):
+    """Pull every feed of the snapshot into the terminal store at ``work`` from its cursor there
+    (from the start in a new store); (cursors, rows, quarantined, schema)."""
+    term = connect_terminal_store(work)
+    try:
+        term.execute("PRAGMA synchronous = OFF")   # a crashed build is simply built again
+        for feed in _BUILT_FROM:
+            _pull(central, term, store, feed, now)
+        for feed in _BUILT_FROM:
+            retry_quarantined(term, feed, terminal_id=_NOT_A_TERMINAL, now=now)
+        state = {r[0]: (r[1], r[2]) for r in term.execute("SELECT feed, cursor, rows FROM feed_state")}
+        quarantined = term.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
+        schema = current_version(term)
+        term.execute("PRAGMA journal_mode = DELETE")   # one self-contained file
+    finally:
+        term.close()
+    cursors = {f: state.get(f, ("", 0))[0] for f in _BUILT_FROM}
+    return cursors, {f: state.get(f, ("", 0))[1] for f in _BUILT_FROM}, quarantined, schema
+
+
+def _pull(central: sqlite3.Connection, term: sqlite3.Connection, store: str, feed: str, now: int) -> None:
+    row = term.execute("SELECT cursor FROM feed_state WHERE feed = ?", (feed,)).fetchone()
+    cursor = row[0] if row else ""
     while True:
         page = read_page(central, feed, store, cursor, MAX_LIMIT)
         result = apply_page(term, feed, page.as_json(now), terminal_id=_NOT_A_TERMINAL, now=now, sent_cursor=cursor)
-        applied += result.applied
         cursor = result.next_cursor
         if not result.more:
-            return cursor, applied
+            return
 
 
 def _compress(source: Path, target: Path) -> tuple[str, int, int]:

@@ -10,6 +10,9 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--store", action="append", metavar="ID",
                    help="build this store's (repeat for several; default: every store)")
+    p.add_argument("--full", action="store_true",
+                   help="read every page (default: the current snapshot plus the pages since; every page "
+                        "once its last full build is a week old, or when the current one cannot be used)")
     p.set_defaults(run=run)
 
 
@@ -22,8 +25,9 @@ def run(args) -> int:
     finally:
         conn.close()
     for store in stores:
-        m = snapshots.build(args.db, store, now=now())
+        m = snapshots.build(args.db, store, now=now(), full=args.full)
         rows = ", ".join(f"{feed} {n}" for feed, n in m.rows.items())
+        how = f"on {m.based_on} and the pages since" if m.based_on else "from every page"
         print(f"{store}\t{m.file}\t{m.size / 2**20:.1f} MB ({m.compressed_size / 2**20:.1f} MB compressed)\t"
-              f"{rows}\tquarantined {m.quarantined}\t{m.seconds:.1f} s")
+              f"{rows}\tquarantined {m.quarantined}\t{m.seconds:.1f} s, {how}")
     return 0

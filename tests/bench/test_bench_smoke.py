@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("name", "unit", "median", "p95", "p99", "baseline", "baseline_median")
-EXPECTED = {"sync.initial.total", "sync.initial.rate", "sync.snapshot.build", "sync.initial.pages", "sync.price_delta", "lookup.barcode", "search.as_you_type",
+EXPECTED = {"sync.initial.total", "sync.initial.rate", "sync.snapshot.build", "sync.initial.pages", "sync.snapshot.rebuild", "sync.price_delta", "lookup.barcode", "search.as_you_type",
             "pricing.cart_100_lines_50_promos", "sales.commit", "sales.push", "sales.commit_during_sync",
             "store.size", "memory.central_server", "memory.sync_agent_initial_sync", "memory.bench_process",
             "pos.first_frame", "kiosk.first_frame", "pos.scan_to_line", "kiosk.search_keystroke",

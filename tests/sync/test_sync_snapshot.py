@@ -443,3 +443,30 @@ def test_a_file_name_with_a_path_in_it_is_refused(central, terminals, monkeypatc
     assert not outcome.used and "is not a plain file name" in outcome.reason
     assert not parts_of(term)
     assert_mirrors(central, term)
+
+
+def test_a_snapshot_rebuilt_on_the_last_one_loads_like_one_built_from_every_page(central, terminals):
+    from central.storage import catalogue as central_catalogue
+    from central.storage import transaction as central_tx
+
+    store = central.stores[0]
+    first = build(central, store)
+    db = central.db()
+    skus = [db.execute("SELECT MIN(sku) FROM prices WHERE store_id = ?", (store,)).fetchone()[0],
+            db.execute("SELECT MAX(sku) FROM products WHERE sku NOT IN (SELECT sku FROM stock_movements) "
+                       "AND sku NOT IN (SELECT sku FROM order_lines) AND sku NOT IN (SELECT sku FROM reservations)"
+                       ).fetchone()[0]]   # one nothing moved, sold or ordered refers to: it may be deleted
+    with central_tx(db):
+        central_catalogue.upsert_prices(db, store, [(skus[0], "regular", int(time.time()) - 10, None, 4646)])
+        central_catalogue.delete_product(db, skus[1], int(time.time()))
+    db.close()
+    again = build(central, store)
+    assert again.based_on == first.file
+    term = terminals(store, "P1")
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert prices.price_at(term.conn, skus[0], int(time.time())).regular == 4646
+    assert by_sku(term.conn, skus[1]) is None
+    assert_mirrors(central, term)
+    assert integrity_ok(term.conn)
+    term.conn.execute("INSERT INTO product_search(product_search) VALUES ('integrity-check')")
