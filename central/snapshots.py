@@ -28,6 +28,8 @@ remembers.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import json
@@ -43,7 +45,7 @@ from retail.feeds.apply import apply_page, retry_quarantined
 from retail.store import connect as connect_terminal_store
 from retail.store.migrations import available, current_version
 
-from .errors import Gone, Invalid, NotFound
+from .errors import Conflict, Gone, Invalid, NotFound
 from .storage import connect
 from .storage.feeds import FEEDS as FEED_SOURCES
 from .storage.feeds import MAX_LIMIT, parse_cursor, read_page
@@ -91,11 +93,34 @@ def _manifest_path(directory: Path, store: str) -> Path:
 
 def build(db_path: str | Path, store: str, *, now: int | None = None, directory: Path | None = None,
           full: bool = False) -> Manifest:
-    """Build (or rebuild) ``store``'s snapshot from the database at ``db_path``; see the module."""
-    started = time.monotonic()
-    now = int(time.time()) if now is None else now
+    """Build (or rebuild) ``store``'s snapshot from the database at ``db_path``; see the module.
+
+    One build of a store at a time (they share a work file): a second one, say from an
+    overlapping nightly job, is refused with :class:`Conflict`.
+    """
     directory = directory or directory_for(db_path)
     directory.mkdir(parents=True, exist_ok=True)
+    with _only_builder(directory, store):
+        return _build(db_path, store, now, directory, full)
+
+
+@contextlib.contextmanager
+def _only_builder(directory: Path, store: str):
+    with open(directory / f"{store}.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(f"{store}'s snapshot is being built by another process; "
+                           "this build is not needed") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build(db_path: str | Path, store: str, now: int | None, directory: Path, full: bool) -> Manifest:
+    started = time.monotonic()
+    now = int(time.time()) if now is None else now
     work = directory / f"{store}.building.db"
     central = connect(db_path, migrate_schema=False)
     try:

@@ -236,3 +236,17 @@ def test_the_command_says_how_it_built_and_full_reads_every_page(db_path):
     assert f"on {first.split(chr(9))[1]} and the pages since" in again
     full = cli("snapshot", "--db", db_path, "--store", "MSK1", "--full").stdout
     assert "from every page" in full
+
+
+def test_a_second_build_of_the_same_store_at_once_is_refused_clearly(db_path):
+    import fcntl
+
+    folder = snapshots.directory_for(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "MSK1.lock", "a") as held:   # another process building MSK1
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = cli("snapshot", "--db", db_path, "--store", "MSK1", check=None)
+        assert done.returncode != 0
+        assert "MSK1's snapshot is being built by another process" in done.stderr + done.stdout
+        assert snapshots.build(db_path, "SPB1", now=NOW).store == "SPB1"   # another store builds meanwhile
+    assert cli("snapshot", "--db", db_path, "--store", "MSK1").returncode == 0
