@@ -78,6 +78,11 @@ class Manifest:
     full_at: int = 0            # when the build every later one started from read every page
     based_on: str = ""          # the earlier snapshot file this one was built on ("": every page)
 
+    @property
+    def last_full_at(self) -> int:
+        """When the build this one goes back to read every page (manifests before ``full_at``: its own)."""
+        return self.full_at or self.built_at
+
     def as_json(self) -> dict:
         return asdict(self)
 
@@ -144,7 +149,7 @@ def _build(db_path: str | Path, store: str, now: int | None, directory: Path, fu
     name = f"{store}-{cursors['inventory']}-{digest[:12]}.db.gz"
     (directory / f"{store}.db.gz.part").replace(directory / name)
     work.unlink()
-    full_at = (previous.full_at or previous.built_at) if previous is not None else now
+    full_at = previous.last_full_at if previous is not None else now
     manifest = Manifest(store, now, schema, {f: cursors[f] for f in FEEDS}, {f: rows[f] for f in FEEDS},
                         quarantined, name, digest, size, compressed, round(time.monotonic() - started, 1),
                         full_at, previous.file if previous is not None else "")
@@ -162,7 +167,7 @@ def _reusable(central: sqlite3.Connection, directory: Path, store: str, now: int
     previous = current(central, directory, store)
     if previous is None or previous.schema != available()[-1].version:
         return None
-    if now - (previous.full_at or previous.built_at) >= FULL_EVERY_S:
+    if now - previous.last_full_at >= FULL_EVERY_S:
         return None
     return previous
 
@@ -170,18 +175,14 @@ def _reusable(central: sqlite3.Connection, directory: Path, store: str, now: int
 def _unpack(source: Path, work: Path, m: Manifest) -> bool:
     """Unpack ``source`` to ``work``; False (and nothing left) unless it is the file ``m`` says."""
     _remove(work)
-    sha, size = hashlib.sha256(), 0
     try:
         with gzip.open(source, "rb") as src, open(work, "wb") as out:
-            while chunk := src.read(_COPY_CHUNK):
-                sha.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
+            digest, size = _copy_hashing(src, out)
     except (OSError, EOFError, zlib.error) as exc:
         log.warning("%s: every page again, its snapshot %s does not unpack (%s)", m.store, m.file, exc)
         _remove(work)
         return False
-    if size != m.size or sha.hexdigest() != m.sha256:
+    if size != m.size or digest != m.sha256:
         log.warning("%s: every page again, its snapshot %s is not what its manifest says", m.store, m.file)
         _remove(work)
         return False
@@ -225,14 +226,20 @@ def _pull(central: sqlite3.Connection, term: sqlite3.Connection, store: str, fee
 
 
 def _compress(source: Path, target: Path) -> tuple[str, int, int]:
-    sha = hashlib.sha256()
-    size = 0
+    """Gzip ``source`` to ``target``; (SHA-256 and size of ``source``, size of ``target``)."""
     with open(source, "rb") as src, gzip.open(target, "wb", compresslevel=GZIP_LEVEL) as out:
-        while chunk := src.read(_COPY_CHUNK):
-            sha.update(chunk)
-            out.write(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), size, target.stat().st_size
+        digest, size = _copy_hashing(src, out)
+    return digest, size, target.stat().st_size
+
+
+def _copy_hashing(src, out) -> tuple[str, int]:
+    """Copy the uncompressed bytes from ``src`` to ``out``; their SHA-256 and count."""
+    sha, size = hashlib.sha256(), 0
+    while chunk := src.read(_COPY_CHUNK):
+        sha.update(chunk)
+        out.write(chunk)
+        size += len(chunk)
+    return sha.hexdigest(), size
 
 
 def current(conn: sqlite3.Connection, directory: Path, store: str) -> Manifest | None:

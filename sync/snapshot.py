@@ -104,7 +104,7 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     why_not = first_load(conn)
     if why_not:
         out.reason = why_not
-        drop_parts(db_path, keep=None)
+        drop_parts(db_path)
         return out
     target = db_path.with_name(db_path.name + ".snapshot")
     part = None
@@ -113,7 +113,7 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
             manifest = client.snapshot()
             if manifest is None:
                 out.reason = "central has no snapshot of this store"
-                drop_parts(db_path, keep=None)
+                drop_parts(db_path)
                 return out
             _check_manifest(manifest, client.store, current_version(conn))
             part = _part_path(db_path, manifest["file"])
@@ -138,11 +138,11 @@ def load(conn: sqlite3.Connection, client: CentralClient, db_path: Path, *, now:
     except OSError as exc:   # the file beside the store could not be written (a full disk)
         out.reason = f"cannot write the snapshot beside the store ({exc.strerror or exc})"
         log.warning("snapshot not used, pulling the feeds page by page: %s", out.reason)
-        drop_parts(db_path, keep=None)
+        drop_parts(db_path)
     except (Unusable, ProtocolError) as exc:
         out.reason = str(exc)
         log.warning("snapshot not used, pulling the feeds page by page: %s", exc)
-        drop_parts(db_path, keep=None)
+        drop_parts(db_path)
     finally:
         target.unlink(missing_ok=True)   # a cut-off download keeps its part, never the half-unpacked file
     return out
@@ -200,6 +200,11 @@ class _Unpacked:
         self.out.seek(0)
         self.out.truncate()
 
+    @property
+    def complete(self) -> bool:
+        """The gzip stream has ended: nothing more to download."""
+        return self.unpack.eof
+
     def feed(self, chunk: bytes) -> None:
         data = self.unpack.decompress(chunk)
         if self.size + len(data) > self.total:
@@ -234,25 +239,24 @@ def _download(client: CentralClient, m: dict, target: Path, part: Path,
     unpacked = _Unpacked(m, target, progress)
     try:
         with open(part, "ab+", buffering=0) as kept:   # each chunk in the OS when a crash comes
-            kept.seek(0)
             resumed = 0
-            try:
-                for block in iter(lambda: kept.read(DOWNLOAD_CHUNK), b""):
-                    unpacked.feed(block)
-                    resumed += len(block)
-            except zlib.error:   # a part torn by a power cut: start the download over
-                log.warning("the kept part of the snapshot download is damaged: downloading it again")
-                kept.truncate(0)
-                unpacked.restart()
-                resumed = 0
-            if resumed:
-                log.info("going on with the snapshot download from byte %d", resumed)
 
-            def restart() -> None:   # central sent the whole file, not the rest
+            def restart() -> None:   # from the first byte: no part, or none that can be used
                 nonlocal resumed
                 kept.truncate(0)
                 unpacked.restart()
                 resumed = 0
+
+            kept.seek(0)
+            try:
+                for block in iter(lambda: kept.read(DOWNLOAD_CHUNK), b""):
+                    unpacked.feed(block)
+                    resumed += len(block)
+            except zlib.error:   # a part torn by a power cut
+                log.warning("the kept part of the snapshot download is damaged: downloading it again")
+                restart()
+            if resumed:
+                log.info("going on with the snapshot download from byte %d", resumed)
 
             def write(chunk: bytes) -> None:
                 kept.write(chunk)
@@ -260,7 +264,7 @@ def _download(client: CentralClient, m: dict, target: Path, part: Path,
                 unpacked.feed(chunk)
 
             try:
-                if not unpacked.unpack.eof:   # else the part is the whole file: a crash came after it
+                if not unpacked.complete:   # else the part is the whole file: a crash came after it
                     client.download(m["file"], write, start=resumed, restart=restart)
             except zlib.error as exc:
                 raise Unusable(f"the file is not valid gzip ({exc})") from None

@@ -23,7 +23,6 @@ def settings_in_a_window():
     from kivy.config import Config
 
     Config.set("graphics", "maxfps", str(SLOW_FPS))
-    import random
     import threading
     import time
 
@@ -41,8 +40,9 @@ def settings_in_a_window():
     waits: list[float] = []
 
     def trials() -> None:
-        for _ in range(TRIALS):
-            time.sleep(random.uniform(0.2, 0.6))
+        for n in range(TRIALS):
+            # 0.2-0.55 s apart: the hand-overs fall at different points of the 500 ms frames
+            time.sleep(0.2 + 0.05 * n)
             ran = threading.Event()
             handed = time.monotonic()
             call_soon(lambda: (waits.append(time.monotonic() - handed), ran.set()))
@@ -57,7 +57,7 @@ def settings_in_a_window():
         d.note("free", hasattr(Clock, "schedule_once_free"))
         thread = threading.Thread(target=trials, daemon=True)
         thread.start()
-        yield TRIALS * 0.6 + 1.0
+        yield sum(0.2 + 0.05 * n for n in range(TRIALS)) + 1.0
         thread.join(5)
         d.note("waits_ms", [round(w * 1000, 1) for w in waits])
 
@@ -71,6 +71,7 @@ def test_no_multisampling_and_other_threads_results_run_at_once():
     assert outcome.notes["free"], outcome.notes["clock"]
     waits = outcome.notes["waits_ms"]
     assert len(waits) == TRIALS, waits
-    # A frame is 500 ms here: each of 8 callbacks that waited for one would fall under
-    # 150 ms with a chance of 0.3, all 8 with a chance of 1 in 15 000.
+    # A frame is 500 ms here and the hand-overs fall at points of it 50 ms further on each
+    # time: callbacks that waited for the next frame wait 0-500 ms, most of them over 150
+    # (on Kivy's default clock: 16-333 ms in one run).
     assert max(waits) < 150, waits

@@ -39,6 +39,21 @@ def snapshot_of(report):
     return report.pulled.snapshot
 
 
+def new_price(central, store: str, amount: int) -> str:
+    """Give the store's first priced SKU a new regular price at central; returns the SKU."""
+    from central.storage import catalogue as central_catalogue
+    from central.storage import transaction as central_tx
+
+    db = central.db()
+    try:
+        sku = db.execute("SELECT MIN(sku) FROM prices WHERE store_id = ?", (store,)).fetchone()[0]
+        with central_tx(db):
+            central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, amount)])
+    finally:
+        db.close()
+    return sku
+
+
 def test_first_load_from_the_snapshot_holds_what_the_pages_hold(central, terminals):
     store = central.stores[0]
     made = build(central, store)
@@ -235,14 +250,7 @@ def test_a_snapshot_rebuilt_between_the_manifest_and_the_download_is_asked_for_a
 
     store = central.stores[0]
     stale = build(central, store).as_json()
-    from central.storage import catalogue as central_catalogue
-    from central.storage import transaction as central_tx
-
-    db = central.db()
-    sku = db.execute("SELECT sku FROM prices WHERE store_id = ? ORDER BY sku LIMIT 1", (store,)).fetchone()[0]
-    with central_tx(db):
-        central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, 4343)])
-    db.close()
+    sku = new_price(central, store, 4343)
     fresh = build(central, store)
     assert fresh.file != stale["file"]
     real, asked = CentralClient.snapshot, []
@@ -276,131 +284,111 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(sync.client, "DOWNLOAD_CHUNK", 4096)
 
 
-def cut_download(central, terminals, store, fraction: float = 0.4):
-    """A terminal behind a proxy whose first download of the snapshot is cut at ``fraction``."""
+@pytest.fixture
+def cut_off(central, terminals, small_chunks):
+    """``cut_off(fraction=0.4)`` -> (snapshot, proxy, terminal): a terminal behind a proxy whose
+    first download of its store's snapshot was cut at ``fraction``; the proxy passes all after."""
     from bench.faults.proxy import Proxy
     from sync.errors import TransportError
 
-    made = build(central, store)
-    proxy = Proxy(central.url)
-    term = terminals(store, "P1", url=proxy.url)
-    proxy.rule = lambda method, path, body: ("truncate", fraction) if path.endswith(made.file) else "pass"
-    with pytest.raises(TransportError):
-        term.sync()
-    proxy.rule = lambda method, path, body: "pass"
-    return made, proxy, term
+    proxies = []
 
+    def cut(fraction: float = 0.4):
+        store = central.stores[0]
+        made = build(central, store)
+        proxy = Proxy(central.url)
+        proxies.append(proxy)
+        term = terminals(store, "P1", url=proxy.url)
+        proxy.rule = lambda method, path, body: ("truncate", fraction) if path.endswith(made.file) else "pass"
+        with pytest.raises(TransportError):
+            term.sync()
+        proxy.rule = lambda method, path, body: "pass"
+        return made, proxy, term
 
-def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_goes_on_from_where_it_broke(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store)
-    try:
-        gz_size = (snapshots.directory_for(central.db_path) / made.file).stat().st_size
-        assert not term.db_path.with_name(term.db_path.name + ".snapshot").exists()
-        assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
-        [part] = parts_of(term)
-        kept = part.stat().st_size
-        assert 0 < kept < gz_size
-        outcome = snapshot_of(term.sync())
-        assert outcome.used, outcome.reason
-        assert outcome.resumed_at == kept
-        assert "resumed at" in outcome.summary()
-        assert ranges_asked(proxy, made.file) == [None, f"bytes={kept}-"]
-        assert not parts_of(term)
-        assert_mirrors(central, term)
-    finally:
+    yield cut
+    for proxy in proxies:
         proxy.close()
 
 
-def test_a_server_that_ignores_the_range_sends_it_all_and_the_load_starts_over(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store)
-    try:
-        proxy.rule = lambda method, path, body: ("strip", "Range") if path.endswith(made.file) else "pass"
-        outcome = snapshot_of(term.sync())
-        assert outcome.used, outcome.reason
-        assert outcome.resumed_at == 0
-        assert not parts_of(term)
-        assert_mirrors(central, term)
-    finally:
-        proxy.close()
+def test_a_download_cut_off_ends_the_cycle_and_the_next_cycle_goes_on_from_where_it_broke(central, cut_off):
+    made, proxy, term = cut_off()
+    gz_size = (snapshots.directory_for(central.db_path) / made.file).stat().st_size
+    assert not term.db_path.with_name(term.db_path.name + ".snapshot").exists()
+    assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
+    [part] = parts_of(term)
+    kept = part.stat().st_size
+    assert 0 < kept < gz_size
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert outcome.resumed_at == kept
+    assert "resumed at" in outcome.summary()
+    assert ranges_asked(proxy, made.file) == [None, f"bytes={kept}-"]
+    assert not parts_of(term)
+    assert_mirrors(central, term)
 
 
-def test_killed_during_the_download_the_agent_goes_on_from_what_it_kept(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store, fraction=0.3)
-    try:
-        kept_before = parts_of(term)[0].stat().st_size
-        # SIGKILL right after a chunk of the rest is kept (the agent's own process reads the
-        # rest in one 64 KB chunk: all of it), before it is unpacked or the store touched
-        assert agent_once(term, crash_at="snapshot.download").returncode == -9
-        [part] = parts_of(term)
-        kept = part.stat().st_size
-        assert kept > kept_before
-        assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
-        asked = len(ranges_asked(proxy, made.file))
-        outcome = snapshot_of(term.sync())
-        assert outcome.used, outcome.reason
-        assert outcome.resumed_at == kept
-        assert len(ranges_asked(proxy, made.file)) == asked   # all there: not asked for again
-        assert_mirrors(central, term)
-        assert integrity_ok(term.conn)
-    finally:
-        proxy.close()
+def test_a_server_that_ignores_the_range_sends_it_all_and_the_load_starts_over(central, cut_off):
+    made, proxy, term = cut_off()
+    proxy.rule = lambda method, path, body: ("strip", "Range") if path.endswith(made.file) else "pass"
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert outcome.resumed_at == 0
+    assert not parts_of(term)
+    assert_mirrors(central, term)
 
 
-def test_a_damaged_kept_part_is_downloaded_again(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store)
-    try:
-        [part] = parts_of(term)
-        part.write_bytes(b"not gzip at all" + part.read_bytes()[15:])   # torn by a power cut
-        outcome = snapshot_of(term.sync())
-        assert outcome.used, outcome.reason
-        assert outcome.resumed_at == 0
-        assert ranges_asked(proxy, made.file)[-1] is None
-        assert_mirrors(central, term)
-    finally:
-        proxy.close()
+def test_killed_during_the_download_the_agent_goes_on_from_what_it_kept(central, cut_off):
+    made, proxy, term = cut_off(0.3)
+    kept_before = parts_of(term)[0].stat().st_size
+    # SIGKILL right after a chunk of the rest is kept (the agent's own process reads the
+    # rest in one 64 KB chunk: all of it), before it is unpacked or the store touched
+    assert agent_once(term, crash_at="snapshot.download").returncode == -9
+    [part] = parts_of(term)
+    kept = part.stat().st_size
+    assert kept > kept_before
+    assert term.conn.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
+    asked = len(ranges_asked(proxy, made.file))
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert outcome.resumed_at == kept
+    assert len(ranges_asked(proxy, made.file)) == asked   # all there: not asked for again
+    assert_mirrors(central, term)
+    assert integrity_ok(term.conn)
 
 
-def test_the_part_of_a_snapshot_rebuilt_since_is_dropped(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store)
-    try:
-        [old_part] = parts_of(term)
-        from central.storage import catalogue as central_catalogue
-        from central.storage import transaction as central_tx
-
-        db = central.db()
-        sku = db.execute("SELECT sku FROM prices WHERE store_id = ? ORDER BY sku LIMIT 1", (store,)).fetchone()[0]
-        with central_tx(db):
-            central_catalogue.upsert_prices(db, store, [(sku, "regular", int(time.time()) - 10, None, 4545)])
-        db.close()
-        fresh = build(central, store)
-        assert fresh.file != made.file
-        outcome = snapshot_of(term.sync())
-        assert outcome.used and outcome.resumed_at == 0, outcome.reason
-        assert not old_part.exists() and not parts_of(term)
-        assert ranges_asked(proxy, fresh.file) == [None]
-        assert prices.price_at(term.conn, sku, int(time.time())).regular == 4545
-    finally:
-        proxy.close()
+def test_a_damaged_kept_part_is_downloaded_again(central, cut_off):
+    made, proxy, term = cut_off()
+    [part] = parts_of(term)
+    part.write_bytes(b"not gzip at all" + part.read_bytes()[15:])   # torn by a power cut
+    outcome = snapshot_of(term.sync())
+    assert outcome.used, outcome.reason
+    assert outcome.resumed_at == 0
+    assert ranges_asked(proxy, made.file)[-1] is None
+    assert_mirrors(central, term)
 
 
-def test_parts_left_behind_go_when_snapshots_are_off_or_the_store_is_loaded(central, terminals, small_chunks):
-    store = central.stores[0]
-    made, proxy, term = cut_download(central, terminals, store)
-    try:
-        assert parts_of(term)
-        assert term.sync(use_snapshot=False).pulled.snapshot is None   # --no-snapshot: pages
-        assert not parts_of(term)
-        leftover = term.db_path.with_name(f"{term.db_path.name}.snapshot-{made.file}.part")
-        leftover.write_bytes(b"left by a download long ago")
-        assert not term.sync().pulled.snapshot.used   # loaded by pages now: no snapshot, no part
-        assert not parts_of(term)
-    finally:
-        proxy.close()
+def test_the_part_of_a_snapshot_rebuilt_since_is_dropped(central, cut_off):
+    made, proxy, term = cut_off()
+    [old_part] = parts_of(term)
+    sku = new_price(central, made.store, 4545)
+    fresh = build(central, made.store)
+    assert fresh.file != made.file
+    outcome = snapshot_of(term.sync())
+    assert outcome.used and outcome.resumed_at == 0, outcome.reason
+    assert not old_part.exists() and not parts_of(term)
+    assert ranges_asked(proxy, fresh.file) == [None]
+    assert prices.price_at(term.conn, sku, int(time.time())).regular == 4545
+
+
+def test_parts_left_behind_go_when_snapshots_are_off_or_the_store_is_loaded(central, cut_off):
+    made, proxy, term = cut_off()
+    assert parts_of(term)
+    assert term.sync(use_snapshot=False).pulled.snapshot is None   # --no-snapshot: pages
+    assert not parts_of(term)
+    leftover = term.db_path.with_name(f"{term.db_path.name}.snapshot-{made.file}.part")
+    leftover.write_bytes(b"left by a download long ago")
+    assert not term.sync().pulled.snapshot.used   # loaded by pages now: no snapshot, no part
+    assert not parts_of(term)
 
 
 @pytest.mark.parametrize("field, value, reason", [
@@ -451,15 +439,15 @@ def test_a_snapshot_rebuilt_on_the_last_one_loads_like_one_built_from_every_page
 
     store = central.stores[0]
     first = build(central, store)
+    repriced = new_price(central, store, 4646)
     db = central.db()
-    skus = [db.execute("SELECT MIN(sku) FROM prices WHERE store_id = ?", (store,)).fetchone()[0],
-            db.execute("SELECT MAX(sku) FROM products WHERE sku NOT IN (SELECT sku FROM stock_movements) "
-                       "AND sku NOT IN (SELECT sku FROM order_lines) AND sku NOT IN (SELECT sku FROM reservations)"
-                       ).fetchone()[0]]   # one nothing moved, sold or ordered refers to: it may be deleted
+    deleted = db.execute("SELECT MAX(sku) FROM products WHERE sku NOT IN (SELECT sku FROM stock_movements) "
+                         "AND sku NOT IN (SELECT sku FROM order_lines) AND sku NOT IN (SELECT sku FROM reservations)"
+                         ).fetchone()[0]   # one nothing moved, sold or ordered refers to: it may be deleted
     with central_tx(db):
-        central_catalogue.upsert_prices(db, store, [(skus[0], "regular", int(time.time()) - 10, None, 4646)])
-        central_catalogue.delete_product(db, skus[1], int(time.time()))
+        central_catalogue.delete_product(db, deleted, int(time.time()))
     db.close()
+    skus = [repriced, deleted]
     again = build(central, store)
     assert again.based_on == first.file
     term = terminals(store, "P1")
