@@ -1,7 +1,7 @@
 """The endpoints of protocol version 1 (docs/protocol.md)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
@@ -16,21 +16,33 @@ from .models import Error, EventsAnswer, EventsBatch, FeedPage, Health, OrderOut
 router = APIRouter(prefix="/api/v1", route_class=FastJSONRoute)
 
 
+ANY_ROUTE = (400, 413, 415, 422, 503)
+
+
 def refusals(*statuses: int, **described: str) -> dict:
     """The error answers a route may give, each ``{"detail": "..."}`` (:class:`Error`), for the OpenAPI
-    description; 422 (a malformed request) and 503 (central's database busy) can come from any route."""
-    text = {400: "the body is not JSON (or not UTF-8)", 401: "missing, unknown or revoked token", 403: "the token may not do this",
+    description. Some can come from any route: 400, 413 and 415 from the body limits (central.api.limits)
+    before the route runs, 422 (a malformed request) and 503 (central's database busy)."""
+    text = {400: "Content-Length is not a number, or the body is not valid gzip, JSON or UTF-8",
+            401: "missing, unknown or revoked token", 403: "the token may not do this",
             404: "no such thing", 409: "conflicts with what central holds", 410: "gone",
-            413: "body too large", 422: "malformed request", 503: "central's database is busy; retry"}
+            413: "body too large", 415: "a Content-Encoding other than gzip", 422: "malformed request",
+            503: "central's database is busy; retry"}
     text.update({int(k.lstrip("s")): v for k, v in described.items()})
-    return {s: {"model": Error, "description": text[s]} for s in (*statuses, 422, 503)}
+    return {s: {"model": Error, "description": text[s]} for s in sorted({*statuses, *ANY_ROUTE})}
+
+
+def _plain_text(status: int, description: str) -> dict:
+    """An answer Starlette's FileResponse gives in text/plain (a bad Range), beside the usual JSON error."""
+    return {status: {"description": description,
+                     "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
 
 
 def _now(request: Request) -> int:
     return int(request.app.state.clock())
 
 
-@router.get("/health", response_model=Health, tags=["service"])
+@router.get("/health", response_model=Health, tags=["service"], responses=refusals())
 def health(request: Request) -> dict:
     """Is central up? No token needed. ``version``: the chain's change counter."""
     with request.app.state.db.connection() as conn:
@@ -66,8 +78,12 @@ def snapshot(request: Request, store: str = Path(max_length=12), who: Principal 
 
 @router.get("/stores/{store}/snapshot/{name}", tags=["feeds"], response_class=FileResponse,
             responses={200: {"content": {"application/gzip": {}}, "description": "the store file, gzip-compressed"},
-                       **refusals(401, 403, 404, s404="not the store's current snapshot: ask for it again")})
+                       206: {"content": {"application/gzip": {}}, "description": "the bytes the Range asked for"},
+                       **refusals(401, 403, 404, s404="not the store's current snapshot: ask for it again"),
+                       **_plain_text(400, "a malformed Range (in text/plain), or as on any route"),
+                       **_plain_text(416, "the Range starts past the end of the file: download it whole")})
 def snapshot_file(request: Request, store: str = Path(max_length=12), name: str = Path(max_length=100),
+                  byte_range: str | None = Header(None, alias="Range", description="``bytes=N-`` to resume a cut-off download from byte N"),
                   who: Principal = Depends(auth.terminal)) -> FileResponse:
     """The snapshot's file (ask with ``Accept-Encoding: identity``: it is compressed already)."""
     auth.same_store(who, store)
@@ -80,7 +96,7 @@ def snapshot_file(request: Request, store: str = Path(max_length=12), name: str 
 
 
 @router.post("/events", response_model=EventsAnswer, response_model_exclude_none=True, tags=["events"],
-             responses=refusals(400, 401, 403, 413))
+             responses=refusals(401, 403))
 def post_events(request: Request, batch: EventsBatch, who: Principal = Depends(auth.terminal)) -> JSONResponse:
     """Events of one terminal, applied in ``seq`` order, each with its ledger row."""
     if (batch.store, batch.terminal) != (who.store_id, who.terminal_id):
@@ -113,7 +129,7 @@ def order_by_number(request: Request, store: str = Path(max_length=12), number: 
 
 
 @router.post("/web/orders", response_model=WebOrderOut, status_code=201, tags=["web"],
-             responses=refusals(400, 401, 403, 404, 409, 413))
+             responses=refusals(401, 403, 404, 409))
 def web_order(request: Request, body: WebOrderIn, who: Principal = Depends(auth.channel)) -> dict:
     """Place a web (or app) order for home delivery or click-and-collect, as the online shop does."""
     order = weborders.WebOrder(

@@ -1,6 +1,7 @@
 """Tokens, store boundaries, body limits and malformed bodies: refused, nothing written."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 
@@ -9,6 +10,7 @@ import requests
 
 import central_support as support
 from central_support import Api, event, sale
+from central.api import create_app
 from central.storage import connect, ledger, terminals, transaction
 
 
@@ -120,3 +122,32 @@ def test_a_batch_repeating_a_seq_is_refused_whole(p1, db):
     r = p1.session.post(f"{p1.url}/api/v1/events", json={"store": "MSK1", "terminal": "P1", "events": [ev, twin]})
     assert r.status_code == 422 and "appears twice" in r.json()["detail"]
     assert ledger.counts(db, "MSK1", "P1") == {}
+
+
+def test_every_route_documents_the_refusals_the_body_limits_give(db_path):
+    """The limits run before any route (a GET with a broken Content-Length is refused too), so each
+    operation's published answers include theirs; schemathesis checks what is published."""
+    spec = create_app(db_path, clock=lambda: support.NOW).openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "413", "415", "422", "503"} <= operation["responses"].keys(), (method, path)
+    download = spec["paths"]["/api/v1/stores/{store}/snapshot/{name}"]["get"]
+    assert {"206", "416"} <= download["responses"].keys()
+    assert any(p["in"] == "header" and p["name"] == "Range" for p in download["parameters"])
+
+
+def test_a_get_with_a_content_length_that_is_not_a_number_is_400(db_path):
+    app = create_app(db_path, clock=lambda: support.NOW)
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+    scope = {"type": "http", "method": "GET", "path": "/api/v1/health", "raw_path": b"/api/v1/health",
+             "query_string": b"", "headers": [(b"content-length", b"!P")], "http_version": "1.1",
+             "scheme": "http", "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": ""}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"]) == {"detail": "Content-Length is not a number"}
