@@ -70,12 +70,18 @@ def secrets_of(db_path, chain) -> dict[str, str]:
     return found
 
 
+# Ids (UUIDv7) are random hex: one may hold "2222" between letters or hyphens, which is no PIN.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 def leaks(places: dict[str, str], secrets: dict[str, str]) -> list[str]:
     out = [f"{what} in {where}" for where, text in places.items() for what, value in secrets.items() if value in text]
     for pin in PINS:
-        pattern = re.compile(rf"(?<![0-9]){pin}(?![0-9])")
-        out += [f"PIN {pin} in {where}" for where, text in places.items()
-                if where != "the printed paper" and pattern.search(text)]
+        pattern = re.compile(rf"(?<![0-9A-Za-z]){pin}(?![0-9A-Za-z])")
+        for where, text in places.items():
+            found = pattern.search(UUID.sub("<id>", text))
+            if found and where != "the printed paper":
+                out.append(f"PIN {pin} in {where}: ...{found.string[max(0, found.start() - 60):found.end() + 60]}...")
     return out
 
 
@@ -250,3 +256,9 @@ def test_the_kiosk_screens_show_only_masked_forms(tmp_path, chain):
     assert order.number in screen and secrets["loyalty card"][-4:] in screen, "the check-in and the card show"
     assert chain.demo_customers()[0]["first_name"] in outcome.notes["first_name"]
     assert leaks({"the kiosk's screens": screen, "the kiosk's log": "\n".join(log)}, secrets) == []
+
+
+def test_the_leak_search_finds_a_pin_and_not_an_id_that_holds_its_digits():
+    assert leaks({"the log": 'sign-in {"pin": "2222"}'}, {}) == ['PIN 2222 in the log: ...sign-in {"pin": "2222"}...']
+    assert leaks({"the log": "PIN 1111 refused"}, {}) != []
+    assert leaks({"the log": "sale 0190fa3c-2222-7a2b-9c2d-a2222ffe2222 of 12222 kopecks"}, {}) == []
