@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 import pytest
+from pin_search import pin_in
 
 from bench.faults import rig
 from hardware.emulator.escpos_printer import EscposPrinterEmulator
@@ -128,11 +128,10 @@ def test_no_secret_reaches_a_log_a_receipt_or_a_print_job(day):
               "the printed receipts": "\n".join(receipts),
               "the print queue": "\n".join(str(d) for d in documents)}
     assert "sync" in places["the agent's output"].lower() or places["the agent's output"], "no agent output"
-    pin = re.compile(rf"(?<![0-9]){MANAGER_PIN}(?![0-9])")
     leaks = [f"{what} in {where}" for where, text in places.items() for what, value in secrets.items()
              if value and value in text]
     leaks += [f"the manager's PIN in {where}" for where, text in places.items()
-              if where != "the printed receipts" and pin.search(text)]
+              if where != "the printed receipts" and pin_in(text, MANAGER_PIN)]
     assert leaks == []
     card = secrets["loyalty card"]
     assert card[-4:] in places["the printed receipts"], "the receipt should show the card's masked form"

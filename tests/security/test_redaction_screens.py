@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from pin_search import pin_in
 
 from hardware.emulator.escpos_printer import EscposPrinterEmulator
 from hardware.emulator.payment_terminal import EmulatedPaymentTerminal
@@ -70,18 +70,10 @@ def secrets_of(db_path, chain) -> dict[str, str]:
     return found
 
 
-# Ids (UUIDv7) are random hex: one may hold "2222" between letters or hyphens, which is no PIN.
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-
-
 def leaks(places: dict[str, str], secrets: dict[str, str]) -> list[str]:
     out = [f"{what} in {where}" for where, text in places.items() for what, value in secrets.items() if value in text]
-    for pin in PINS:
-        pattern = re.compile(rf"(?<![0-9A-Za-z]){pin}(?![0-9A-Za-z])")
-        for where, text in places.items():
-            found = pattern.search(UUID.sub("<id>", text))
-            if found and where != "the printed paper":
-                out.append(f"PIN {pin} in {where}: ...{found.string[max(0, found.start() - 60):found.end() + 60]}...")
+    out += [f"PIN {pin} in {where}: ...{context}..." for pin in PINS for where, text in places.items()
+            if where != "the printed paper" and (context := pin_in(text, pin))]
     return out
 
 

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -22,7 +23,11 @@ def test_hash_format_and_salting():
         name, n, r, p, salt, key = h.split("$")
         assert (name, int(n), int(r), int(p)) == ("scrypt", staff.SCRYPT_N, staff.SCRYPT_R, staff.SCRYPT_P)
         assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(key)) == 32
-        assert "4321" not in h
+        # The key is scrypt of the PIN under that salt, nothing of the PIN kept beside it. (A search
+        # for "4321" in the hex would fail by chance one run in a few hundred.)
+        assert bytes.fromhex(key) == hashlib.scrypt(b"4321", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                                    maxmem=64 * 1024 * 1024, dklen=32)
+        assert h.count("$") == 5
     assert verify_pin("4321", a) and verify_pin("4321", b)
     assert not verify_pin("4322", a)
 
