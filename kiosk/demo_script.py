@@ -99,8 +99,10 @@ def start(app, d):
     yield wait_screen(d, app, "search")
 
 
-def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02-search", "03-product")):
-    """Type on the on-screen keyboard; open the best match (screenshots named by ``shots``)."""
+def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02-search", "03-product"),
+           here: bool | None = None):
+    """Type on the on-screen keyboard; open the best match (screenshots named by ``shots``), or with
+    ``here=False`` the first one this store does not have on its shelves (scrolling to it)."""
     if app.current != "search":
         d.tap("nav_search")
         yield wait_screen(d, app, "search")
@@ -110,16 +112,44 @@ def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02
     yield d.until(lambda: screen.ids.query.text == word and screen.ids.results.data
                   and screen.status and word in screen.status, 10, f"results for {word!r}")
     yield 0.4
+    if here is None:
+        row = first_row(d)
+    else:
+        row = yield from scroll_to_row(app, d, here)
     if shots:
         d.shot(shots[0])
-    yield from open_first(app, d)
+    yield from open_row(app, d, row)
     if shots:
         d.shot(shots[1])
 
 
+def scroll_to_row(app, d, here: bool):
+    """Put the keyboard away and scroll the results, a finger's swipe at a time, until a row that is
+    (or is not) on this store's shelves is in view; that row."""
+    screen = app.screens["search"]
+    screen.keyboard_done()
+    yield 0.3
+    results = screen.ids.results
+    for _ in range(40):
+        row = d.find_row("ResultRow", in_stock=here)
+        if row is not None:
+            return row
+        if results.scroll_y <= 0:
+            break
+        results.scroll_y = max(0.0, results.scroll_y - 0.08)
+        yield 0.1
+    from ui.driver import ScenarioFailed
+
+    raise ScenarioFailed(f"no result for {screen.ids.query.text!r} is {'' if here else 'not '}in stock here")
+
+
 def open_first(app, d):
+    yield from open_row(app, d, first_row(d))
+
+
+def open_row(app, d, row):
     screen = app.screens["product"]
-    yield d.tap(first_row(d))
+    yield d.tap(row)
     yield d.until(lambda: app.current == "product" and screen.page is not None and not screen.loading, 10,
                   "the product page")
     yield 0.3
@@ -199,7 +229,8 @@ def choose_store(app, d, store_id: str | None):
 
 def order(app, d, facts: dict, *, fulfilment: str = "pickup", pay: str = "card"):
     """Endless aisle: something not on these shelves and something that is; order; pay; done."""
-    yield from search(app, d, ENDLESS_AISLE_WORD, shots=("07-search-endless-aisle", "08-product-not-here"))
+    yield from search(app, d, ENDLESS_AISLE_WORD, shots=("07-search-endless-aisle", "08-product-not-here"),
+                      here=False)
     yield from add_to_basket(app, d)
     yield from search(app, d, SEARCH_WORD, shots=None)
     yield from add_to_basket(app, d, qty_steps=1)

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from retail import catalogue, keys, staff
 from retail import orders as retail_orders
 from retail.cart import Cart
+from retail.checkout import UnitPrice, one_unit, unit_prices
 from retail.codes import CodeError, SignatureError
 from retail.codes.scan import SignedScan
 from retail.codes.signed import MAX_BASKET_LINES
@@ -49,7 +50,7 @@ from retail.loyalty import mask_card
 from retail.money import MILLI
 from retail.orders import Contact, OrderError
 from retail.pricing import PricedCart, Promotion, describe
-from retail.prices import ShelfPrice, prices_at
+from retail.prices import prices_at
 from retail.search import ProductHit, SearchError, search
 
 from ui.services import CustomerView, ServiceError, TerminalServices
@@ -95,7 +96,7 @@ class ResultRow:
     sku: str
     name: str
     unit: str
-    price: ShelfPrice | None
+    price: UnitPrice | None     # one unit now, after the chain's promotions; None: no price here
     image: str
     in_stock_here: bool
 
@@ -474,12 +475,14 @@ class KioskServices(TerminalServices):
         return self._result_rows(catalogue.browse(self.conn, category_id, offset, limit), lang)
 
     def _result_rows(self, items: list, lang: str) -> list[ResultRow]:
-        shelf = prices_at(self.conn, [p.sku for p in items], self.now())
+        products = {p.sku: p for p in items if isinstance(p, catalogue.Product)}
+        products.update(catalogue.by_skus(self.conn, [p.sku for p in items if p.sku not in products]))
+        priced = unit_prices(self.conn, products.values(), self.now(), book=self.book, lang=lang)
         out = []
         for p in items:
             name = p.name(lang) if callable(getattr(p, "name", None)) else p.name
             image = asset_path(p.image) or (self.image_for(p) if isinstance(p, catalogue.Product) else "")
-            out.append(ResultRow(p.sku, name, p.unit, shelf.get(p.sku), image,
+            out.append(ResultRow(p.sku, name, p.unit, priced.get(p.sku), image,
                                  available(self.conn, p.sku).available > 0))
         return out
 
@@ -521,10 +524,7 @@ class KioskServices(TerminalServices):
         shelf = prices_at(self.conn, [product.sku], self.now()).get(product.sku)
         if shelf is None or shelf.regular <= 0:
             return None
-        cart = Cart()
-        cart.add(sku=product.sku, name_ru=product.name_ru, name_en=product.name_en, unit=product.unit,
-                 unit_price=shelf.regular, vat_rate_bp=product.vat_rate_bp, qty_milli=MILLI,
-                 label_price=shelf.label, category_id=product.category_id, brand_id=product.brand_id)
+        cart = one_unit(product, shelf)
         plain = self.price(cart, lang)
         offers = []
         for promo in self.book.active(self.conn, self.now(), lang, customer_id):

@@ -48,11 +48,13 @@ class KioskKeyboard(TouchKeyboard):
 
 
 class ResultRow(ButtonBehavior, BoxLayout):
-    """One product in a list: picture, name, price, and whether this store has it on its shelves."""
+    """One product in a list: picture, name, price (and the price before promotions, struck
+    through, when they lower it), and whether this store has it on its shelves."""
 
     sku = StringProperty("")
     name = StringProperty("")
     price_text = StringProperty("")
+    was_text = StringProperty("")
     stock_text = StringProperty("")
     image = StringProperty("")
     in_stock = BooleanProperty(False)

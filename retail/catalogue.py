@@ -518,6 +518,15 @@ def by_sku(conn: sqlite3.Connection, sku: str) -> Product | None:
     return None if key is None else _one(conn, "WHERE p.sku = ?", (key,))
 
 
+def by_skus(conn: sqlite3.Connection, skus: Iterable[str]) -> dict[str, Product]:
+    """The products with these SKUs (active or not) that exist, by SKU; one query per chunk."""
+    out: dict[str, Product] = {}
+    for batch in _chunks(skus):
+        rows = conn.execute(_PRODUCT_SQL + f"WHERE p.sku IN ({','.join('?' * len(batch))})", batch)
+        out.update((row["sku"], _product(row)) for row in rows)
+    return out
+
+
 def by_barcode(conn: sqlite3.Connection, code: str) -> Product | None:
     """The product a scanned barcode belongs to, in any GTIN form (see :func:`barcode_key`)."""
     key = _lookup_text(code, "a barcode")

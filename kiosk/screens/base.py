@@ -43,11 +43,20 @@ class KioskScreen(Screen):
         return self.shell.worker.submit(fn, *args, on_done=on_done, on_error=on_error or self.shell.show_error,
                                         key=key, **kwargs)
 
-    def shelf_text(self, price, unit: str) -> str:
-        """A shelf price as a shopper reads it: ``119,00 ₽`` or ``179,00 ₽/кг``."""
+    def unit_price_text(self, price, unit: str) -> str:
+        """What one unit costs after the chain's promotions, as a shopper reads it: ``119,00 ₽`` or
+        ``179,00 ₽/кг``; the same figure the product page and the till give."""
         if price is None:
             return self.tr("No price here")
-        text = self.money(price.shown)
+        return self._per_unit(self.money(price.pays), unit)
+
+    def was_text(self, price, unit: str) -> str:
+        """The regular price struck through when promotions lower it; otherwise empty."""
+        if price is None or price.saved <= 0:
+            return ""
+        return f"[s]{self._per_unit(self.money(price.shelf.regular), unit)}[/s]"
+
+    def _per_unit(self, text: str, unit: str) -> str:
         return f"{text}/{self.tr('kg')}" if unit == "kg" else text
 
 

@@ -148,7 +148,7 @@ class ProductScreen(KioskScreen):
         box.clear_widgets()
         for row in page.related:
             box.add_widget(Tile(key=row.sku, caption=row.name, image=row.image,
-                                detail=self.shelf_text(row.price, row.unit), opener=self.open_related,
+                                detail=self.unit_price_text(row.price, row.unit), opener=self.open_related,
                                 size_hint_x=None, width=dp(240)))
 
     def open_related(self, sku: str) -> None:

@@ -68,7 +68,8 @@ class SearchScreen(KioskScreen):
     def row_data(self, row) -> dict:
         return {
             "sku": row.sku, "name": row.name, "image": row.image,
-            "price_text": self.shelf_text(row.price, row.unit),
+            "price_text": self.unit_price_text(row.price, row.unit),
+            "was_text": self.was_text(row.price, row.unit),
             "stock_text": self.tr("In stock here") if row.in_stock_here else self.tr("Can be ordered"),
             "in_stock": row.in_stock_here,
             "opener": self.open_product,

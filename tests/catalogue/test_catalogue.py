@@ -42,6 +42,13 @@ def test_a_product_round_trips(shop):
     assert p.brand_name == "Простоквашино" and p.active is True and p.unit == "pcs" and p.plu is None
 
 
+def test_many_products_by_sku_at_once(shop):
+    found = catalogue.by_skus(shop, ["1008", "1001", "no-such", "1006"])
+    assert sorted(found) == ["1001", "1006", "1008"]
+    assert found["1001"] == catalogue.by_sku(shop, "1001") and found["1006"].active is False
+    assert catalogue.by_skus(shop, []) == {}
+
+
 def test_the_index_holds_exactly_the_current_terms(shop):
     assert indexed(shop) == expected_index(shop)
 

@@ -218,3 +218,31 @@ def test_no_signing_key_is_a_clear_message(tmp_path):
     c = connect(tmp_path / "empty.db")
     with pytest.raises(keys.NoSigningKey, match="sync once"):
         keys.signing_key(c, NOW)
+
+
+def test_unit_prices_are_one_unit_alone_after_the_chains_promotions(conn):
+    """What lists show: the engine's total for one unit alone, the category promotion taken off,
+    a personal offer or a tier's not (no card is known in a list); a kilogram of a weighed item."""
+    book = PromotionBook()
+    _, promoted = promoted_category_sku(conn)
+    weighed = priced_skus(conn, 1, unit="kg")[0]
+    products = [by_sku(conn, s) for s in (promoted, weighed, *priced_skus(conn, 3))]
+    unpriced = by_sku(conn, products[-1].sku)
+    conn.execute("DELETE FROM prices WHERE sku = ?", (unpriced.sku,))
+    got = checkout.unit_prices(conn, products, NOW, book=book)
+    assert unpriced.sku not in got
+    products.pop()
+    for product in products:
+        cart = Cart()
+        add(conn, cart, product.sku)
+        priced = checkout.price(conn, cart, NOW, book=book)
+        assert got[product.sku].pays == priced.total, product.sku
+        assert got[product.sku].shelf == price_at(conn, product.sku, NOW)
+    assert got[promoted].saved > 0
+    assert checkout.one_unit(by_sku(conn, weighed), got[weighed].shelf).items[0].qty_milli == 1000
+    # A shopper's own offers and tier are not in a list's price: it is the same with a card or without.
+    cart = Cart()
+    add(conn, cart, promoted)
+    customer, tier = conn.execute("SELECT id, tier FROM customers WHERE tier = 'gold' LIMIT 1").fetchone()
+    cart.identify(customer, tier)
+    assert checkout.price(conn, cart, NOW, book=book).total < got[promoted].pays

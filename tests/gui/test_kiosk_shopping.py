@@ -121,8 +121,14 @@ def scenario_online(app, d):
     yield from demo.add_to_basket(app, d)
 
     # Endless aisle: a TV this store does not stock.
-    yield from demo.search(app, d, demo.ENDLESS_AISLE_WORD)
+    yield from demo.search(app, d, demo.ENDLESS_AISLE_WORD, here=False)
     assert not product.here_ok, product.here_text
+    # The list showed what the page charges: the promoted price, the regular one struck through.
+    listed = next(r for r in app.screens["search"].ids.results.data if r["sku"] == product.page.sku)
+    price = product.page.price
+    assert listed["price_text"] == app.money(price.pays)
+    assert listed["was_text"] == (f"[s]{app.money(price.regular)}[/s]" if price.pays < price.regular else "")
+    d.note("listed_price", [listed["price_text"], listed["was_text"]])
     d.shot("product-not-here")
     yield from demo.add_to_basket(app, d)
     d.tap("nav_basket")

@@ -112,6 +112,26 @@ def test_product_page_has_price_stock_places_and_dates(services):
         services.product_page("NO-SUCH-SKU", "ru")
 
 
+def test_lists_show_the_price_the_product_page_and_the_till_charge(services):
+    """A row's price is one unit after the chain's promotions, not the shelf price before them:
+    the list, the page and the till agree, and a row says what the promotion saves."""
+    rows = services.find("телевизор", "ru") + services.find("молоко", "ru") + services.find("сыр", "ru")
+    assert len(rows) > 20
+    discounted = 0
+    for row in rows:
+        page = services.product_page(row.sku, "ru")
+        if page.price is None:
+            assert row.price is None
+            continue
+        assert (row.price.pays, row.price.shelf.regular) == (page.price.pays, page.price.regular), row.name
+        assert services.price(cart_of(services, (row.sku, MILLI)), "ru").total == row.price.pays
+        discounted += row.price.saved > 0
+    assert discounted, "the demo chain has products on promotion"
+    category = services.conn.execute("SELECT category_id FROM products WHERE sku = ?", (rows[0].sku,)).fetchone()[0]
+    browsed = services.browse_rows(category, "ru")
+    assert browsed and all(r.price.pays == services.product_page(r.sku, "ru").price.pays for r in browsed if r.price)
+
+
 def test_loyalty_price_is_the_one_item_cart_priced_for_the_customer(services, chain):
     anna = chain.demo_customers()[0]  # gold: 5 % off everything, cheese 20 %
     view = services.identify(anna["cards"][0]["number"], "ru")
