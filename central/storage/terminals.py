@@ -1,7 +1,7 @@
 """Terminals and channel tokens: who may call central, and as whom.
 
-A token is 32 random bytes (URL-safe base64) shown once when it is made; central keeps
-only its SHA-256, so a copy of the database does not hand out working tokens. Each
+A token is ``vt_`` and 32 random bytes (URL-safe base64), shown once when it is made; central
+keeps only its SHA-256, so a copy of the database does not hand out working tokens. Each
 terminal also carries ``acked_through``: the highest N such that central holds a final
 answer for all of its events 1..N (the ``included`` figure of every feed page).
 """
@@ -19,8 +19,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_PREFIX = "vt_"
+
+
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    """A new token. The prefix names it for secret scanners, and keeps it from starting with "-"
+    (URL-safe base64 may, one token in 64), which a command line would take for an option:
+    ``--token -Xy…`` fails where a technician pastes it."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)

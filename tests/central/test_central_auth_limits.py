@@ -151,3 +151,11 @@ def test_a_get_with_a_content_length_that_is_not_a_number_is_400(db_path):
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 400
     assert json.loads(sent[1]["body"]) == {"detail": "Content-Length is not a number"}
+
+
+def test_tokens_never_look_like_a_command_line_option():
+    """A token is pasted after ``--token`` (sync register, central web-order); one starting with "-"
+    (plain URL-safe base64: one in 64) made argparse refuse it, which failed a CI run."""
+    made = {terminals.new_token() for _ in range(2000)}
+    assert len(made) == 2000
+    assert all(t.startswith("vt_") and len(t) == 46 and t.isascii() and " " not in t for t in made)
