@@ -229,7 +229,7 @@ def walk_kiosk(db: Path, args, printer_port: int, payment_port: int) -> None:
                            "--screenshots", str(DEMO / "screenshots" / "kiosk"), "--script", "shopper"],
                           cwd=ROOT, env={**ENV, FACTS_ENV: str(facts)}, capture_output=True, text=True, timeout=900)
     (DEMO / "kiosk.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-    shots = [line for line in proc.stdout.splitlines() if line.startswith("screenshot: ")]
+    shots = {line for line in proc.stdout.splitlines() if line.startswith("screenshot: ")}  # the attract screen twice
     if proc.returncode != 0:  # the till's part of the demo stands on its own
         tail = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("[")][-3:]
         say("the kiosk walk stopped (var/demo/kiosk.log has it all): " + " / ".join(tail))
