@@ -36,8 +36,8 @@ import json
 import logging
 import os
 import sqlite3
-import zlib
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 

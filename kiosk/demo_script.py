@@ -124,8 +124,8 @@ def search(app, d, word: str = SEARCH_WORD, shots: tuple[str, str] | None = ("02
 
 
 def scroll_to_row(app, d, here: bool):
-    """Put the keyboard away and scroll the results, a finger's swipe at a time, until a row that is
-    (or is not) on this store's shelves is in view; that row."""
+    """Put the keyboard away and scroll the results down a step at a time until a row that is (or
+    is not) on this store's shelves is wholly in view; that row."""
     screen = app.screens["search"]
     screen.keyboard_done()
     yield 0.3
@@ -141,10 +141,6 @@ def scroll_to_row(app, d, here: bool):
     from ui.driver import ScenarioFailed
 
     raise ScenarioFailed(f"no result for {screen.ids.query.text!r} is {'' if here else 'not '}in stock here")
-
-
-def open_first(app, d):
-    yield from open_row(app, d, first_row(d))
 
 
 def open_row(app, d, row):
